@@ -1,0 +1,66 @@
+// swift-tools-version:6.2
+// PortalRPC: a newline-delimited JSON-RPC 2.0 data backend for clinical admin portals.
+//
+// Style: no package dependencies (Foundation, Dispatch and system C libraries only), one shared
+// set of Swift settings for every target, library targets hold all logic and the executables are
+// thin, and every library target has a test target beside it.
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+  .treatAllWarnings(as: .error),
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+  name: "PortalRPC",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "portal-rpc", targets: ["portal-rpc"]),
+    .executable(name: "portal-bench", targets: ["portal-bench"]),
+    .library(name: "PortalRPC", targets: ["PortalRPC"]),
+  ],
+  targets: [
+    // MARK: JSON values, parser and writer (exact numbers, stable key order)
+    .target(name: "PortalJSON", swiftSettings: swiftSettings),
+    .testTarget(
+      name: "PortalJSONTests",
+      dependencies: ["PortalJSON"],
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: Domain: entities, validation, merge patch, cross-entity rules (no I/O)
+    .target(
+      name: "Domain",
+      dependencies: ["PortalJSON"],
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: JSON-RPC 2.0 over stdio: framing, lifecycle, method table
+    .target(
+      name: "PortalRPC",
+      dependencies: ["PortalJSON", "Domain"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "PortalRPCTests",
+      dependencies: ["PortalRPC", "PortalJSON", "portal-rpc"],
+      exclude: ["Transcripts"],
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: Executables
+    .executableTarget(
+      name: "portal-rpc",
+      dependencies: ["PortalRPC"],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "portal-bench",
+      dependencies: ["PortalJSON", "PortalRPC"],
+      swiftSettings: swiftSettings
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

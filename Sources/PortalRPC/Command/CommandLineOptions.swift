@@ -1,0 +1,138 @@
+internal import Domain
+
+/// The parsed command line, before anything touches the disk.
+///
+/// - SeeAlso: `protocol.md`, "Running it".
+public struct CommandLineOptions: Sendable, Equatable {
+  public enum Action: Sendable, Equatable {
+    case serve
+    case help
+    case version
+    case printOpenRPC
+  }
+
+  public var action: Action = .serve
+  public var dataDirectory: String?
+  public var inMemory = false
+  public var demo = false
+  public var logLevel: LogLevel = .info
+  public var maxMessageBytes = ServerConfiguration.defaultMaxMessageBytes
+  public var durability: ServerConfiguration.Durability = .full
+  public var fixedClock: String?
+
+  public init() {}
+
+  /// A command-line mistake: one line a person can act on; the process exits 2.
+  public struct UsageError: Error, Equatable, Sendable {
+    public let message: String
+  }
+
+  /// Parses `arguments` (without the program name). Accepts `--name value` and `--name=value`.
+  public static func parse(_ arguments: [String]) throws(UsageError) -> CommandLineOptions {
+    var options = CommandLineOptions()
+    var remaining = arguments[...]
+    while let argument = remaining.popFirst() {
+      var name = argument
+      var inlineValue: String?
+      if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+        name = String(argument[..<equals])
+        inlineValue = String(argument[argument.index(after: equals)...])
+      }
+      func value() throws(UsageError) -> String {
+        if let inlineValue { return inlineValue }
+        guard let next = remaining.popFirst(), !next.hasPrefix("--") else {
+          throw UsageError(message: "\(name) needs a value")
+        }
+        return next
+      }
+      func noValue() throws(UsageError) {
+        if inlineValue != nil { throw UsageError(message: "\(name) takes no value") }
+      }
+      switch name {
+      case "--help", "-h":
+        try noValue()
+        options.action = .help
+      case "--version":
+        try noValue()
+        options.action = .version
+      case "--openrpc":
+        try noValue()
+        options.action = .printOpenRPC
+      case "--data-dir":
+        let directory = try value()
+        guard !directory.isEmpty else { throw UsageError(message: "--data-dir needs a path") }
+        options.dataDirectory = directory
+      case "--in-memory":
+        try noValue()
+        options.inMemory = true
+      case "--demo":
+        try noValue()
+        options.demo = true
+      case "--log-level":
+        let text = try value()
+        guard let level = LogLevel(name: text) else {
+          throw UsageError(message: "--log-level must be one of error, warn, info, debug")
+        }
+        options.logLevel = level
+      case "--max-message-bytes":
+        let text = try value()
+        guard let bytes = Int(text), bytes >= 64, bytes <= 1 << 30 else {
+          throw UsageError(
+            message: "--max-message-bytes must be a whole number of bytes from 64 to 1073741824")
+        }
+        options.maxMessageBytes = bytes
+      case "--durability":
+        let text = try value()
+        guard let durability = ServerConfiguration.Durability(rawValue: text) else {
+          throw UsageError(message: "--durability must be full or normal")
+        }
+        options.durability = durability
+      case "--clock":
+        let text = try value()
+        guard text.hasPrefix("fixed:"), Timestamp(String(text.dropFirst(6))) != nil else {
+          throw UsageError(
+            message:
+              "--clock must be fixed:<ISO 8601 time with zone>, e.g. fixed:2026-01-31T09:15:00.000Z"
+          )
+        }
+        options.fixedClock = String(text.dropFirst(6))
+      default:
+        throw UsageError(
+          message: argument.hasPrefix("-")
+            ? "unknown option \(name)" : "unexpected argument (this command takes options only)")
+      }
+    }
+    if options.inMemory && options.dataDirectory != nil {
+      throw UsageError(message: "--data-dir and --in-memory cannot be used together")
+    }
+    return options
+  }
+
+  public static let helpText = """
+    portal-rpc: the PortalRPC data backend, speaking JSON-RPC 2.0 on stdin/stdout.
+
+    Usage: portal-rpc [--data-dir DIR | --in-memory] [--demo] [--log-level LEVEL]
+                      [--max-message-bytes N] [--durability full|normal]
+           portal-rpc --help | --version | --openrpc
+
+    One JSON-RPC message (or batch) per line on stdin; one response per line on stdout; logs on
+    stderr. Send initialize first, shutdown and exit (or close stdin) last.
+
+    Options:
+      --data-dir DIR            Where the data lives (created if missing). Default: $PORTAL_DATA_DIR,
+                                else $XDG_DATA_HOME/portal-rpc, else ~/.local/share/portal-rpc.
+      --in-memory               Keep nothing on disk.
+      --demo                    Fill an empty store with a small demo practice.
+      --log-level LEVEL         error, warn, info (default) or debug. Logs never hold patient data.
+      --max-message-bytes N     Longest accepted line (default 16777216); longer ones get -32600.
+      --durability MODE         full (default): a response is written only after its change is on
+                                disk. normal: faster; survives a crash of this process, not a power cut.
+      --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests).
+      --openrpc                 Print the OpenRPC document of the interface and exit.
+      --version                 Print the version and exit.
+      -h, --help                Print this help and exit.
+
+    Exit status: 0 after shutdown/exit or end of input, 2 for a bad command line,
+    3 when the data directory cannot be used.
+    """
+}

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+  internal import Glibc
+#elseif canImport(Darwin)
+  internal import Darwin
+#endif
+
+/// Finds, creates and checks the data directory: `--data-dir`, else `$PORTAL_DATA_DIR`, else
+/// `$XDG_DATA_HOME/portal-rpc`, else `~/.local/share/portal-rpc`.
+public enum DataDirectory {
+  /// Why a data directory cannot be used: one line a person can act on; the process exits 3.
+  public struct Unusable: Error, Equatable, Sendable {
+    public let message: String
+  }
+
+  /// The directory the options and environment name, before it is checked.
+  public static func resolve(
+    explicit: String?, environment: (String) -> String?
+  ) throws(Unusable) -> String {
+    if let explicit { return explicit }
+    if let portal = environment("PORTAL_DATA_DIR"), !portal.isEmpty { return portal }
+    if let xdg = environment("XDG_DATA_HOME"), !xdg.isEmpty { return xdg + "/portal-rpc" }
+    if let home = environment("HOME"), !home.isEmpty { return home + "/.local/share/portal-rpc" }
+    throw Unusable(
+      message: "no data directory: set --data-dir, PORTAL_DATA_DIR or HOME, or use --in-memory")
+  }
+
+  /// Creates `path` (and its parents, mode 0700: this is health data) if missing, checks that it
+  /// is a writable directory, and returns its absolute path.
+  public static func prepare(_ path: String) throws(Unusable) -> String {
+    try createDirectories(path)
+    var info = stat()
+    guard stat(path, &info) == 0 else { throw unusable(path, errno) }
+    guard info.st_mode & S_IFMT == S_IFDIR else {
+      throw Unusable(
+        message:
+          "cannot use data directory \(path): it is not a directory; pass --data-dir with a directory, or --in-memory"
+      )
+    }
+    guard access(path, W_OK | X_OK) == 0 else { throw unusable(path, errno) }
+    guard let resolved = realpath(path, nil) else { throw unusable(path, errno) }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
+  private static func createDirectories(_ path: String) throws(Unusable) {
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for component in path.split(separator: "/") {
+      prefix += component
+      if mkdir(prefix, 0o700) != 0 && errno != EEXIST { throw unusable(path, errno) }
+      prefix += "/"
+    }
+  }
+
+  private static func unusable(_ path: String, _ code: Int32) -> Unusable {
+    let reason = String(cString: strerror(code))
+    return Unusable(
+      message:
+        "cannot use data directory \(path): \(reason); pass --data-dir with a writable directory, or --in-memory"
+    )
+  }
+}

@@ -1,0 +1,52 @@
+public import PortalJSON
+
+/// Everything about one method in one value: its name, parameters, result and errors (which also
+/// make its OpenRPC entry) and the function that runs it. A class, so the table hands out a
+/// reference per call instead of copying a dozen fields.
+public final class MethodSpec {
+  public typealias Handler = (MethodCall) throws -> Reply
+
+  public let name: String
+  public let summary: String
+  public let params: [Param]
+  /// Name and JSON Schema of the result, for the OpenRPC document; nil for a method that is only
+  /// ever sent as a notification (`exit`, `$/cancelRequest`).
+  public let result: (name: String, schema: JSONValue)?
+  /// Error codes this method can answer besides the protocol-wide ones.
+  public let errors: [ErrorCode]
+  /// `ping` and `rpc.discover` may be called before `initialize`.
+  public let allowedBeforeInitialize: Bool
+  public let handler: Handler
+
+  public init(
+    _ name: String,
+    summary: String,
+    params: [Param] = [],
+    result: (name: String, schema: JSONValue)?,
+    errors: [ErrorCode] = [],
+    allowedBeforeInitialize: Bool = false,
+    handler: @escaping Handler
+  ) {
+    self.name = name
+    self.summary = summary
+    self.params = params
+    self.result = result
+    self.errors = errors
+    self.allowedBeforeInitialize = allowedBeforeInitialize
+    self.handler = handler
+  }
+}
+
+/// One running call: its id, its decoded arguments and the session it runs in.
+public struct MethodCall {
+  public let id: RequestID?
+  public let arguments: Arguments
+  public let session: Session
+
+  /// Throws `requestCancelled` if the client has cancelled this call; long operations call it
+  /// between steps.
+  public func checkCancellation() throws(ResponseError) {
+    guard let id else { return }
+    if session.isCancelled(id) { throw ResponseError(.requestCancelled) }
+  }
+}

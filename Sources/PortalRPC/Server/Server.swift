@@ -1,0 +1,248 @@
+public import PortalJSON
+
+/// Turns framed input lines into responses, in arrival order: decodes each message, applies the
+/// lifecycle rules, runs the method from the `MethodTable`, and writes the answer to `output`.
+///
+/// Input is received first and run afterwards (`receive`, then `runQueued`), so cancellations
+/// take effect on requests still waiting in the queue.
+public final class Server {
+  public let session: Session
+  public let table: MethodTable
+  /// Everything the server has to say; the transport writes it out and empties it.
+  public let output = JSONWriter(capacity: 64 << 10)
+
+  private var queue: [Work] = []
+  private var queueHead = 0
+  private var runningID: RequestID?
+
+  /// A unit of input, in arrival order.
+  private enum Work {
+    /// Answer with an error without running anything (parse errors, invalid and oversize lines).
+    case answer(RequestID, ResponseError)
+    case call(Request, cancelled: Bool)
+    case batch([Incoming], cancelled: Set<Int>)
+  }
+
+  public init(session: Session, table: MethodTable) {
+    self.session = session
+    self.table = table
+  }
+
+  public var hasQueuedWork: Bool { queueHead < queue.count }
+
+  // MARK: Receiving
+
+  /// Decodes one complete input line (without its line terminator) and queues it.
+  public func receive(line: UnsafeBufferPointer<UInt8>) {
+    switch IncomingLine(line: line) {
+    case .unparsable(let error):
+      enqueue(.answer(.null, .withDetail(.parseError, error.message)))
+    case .emptyBatch:
+      enqueue(.answer(.null, .invalidRequest("an empty batch is not a request")))
+    case .batch(let entries):
+      var cancelled: Set<Int> = []
+      for (position, entry) in entries.enumerated() {
+        guard let target = cancellationTarget(of: entry) else { continue }
+        cancelQueued(target)
+        for earlier in 0..<position where entries[earlier].requestID == target {
+          cancelled.insert(earlier)
+        }
+      }
+      enqueue(.batch(entries, cancelled: cancelled))
+    case .single(let incoming):
+      if applyIfCancellation(incoming) { return }
+      switch incoming {
+      case .request(let request): enqueue(.call(request, cancelled: false))
+      case .invalid(let id, let error): enqueue(.answer(id, error))
+      }
+    }
+  }
+
+  /// Queues the answer for a line that was longer than `--max-message-bytes`.
+  public func receiveOversizeLine(id: RequestID) {
+    enqueue(
+      .answer(
+        id,
+        .invalidRequest(
+          "message longer than \(session.configuration.maxMessageBytes) bytes (--max-message-bytes)"
+        )))
+  }
+
+  private func enqueue(_ work: Work) { queue.append(work) }
+
+  /// Marks requests named by a `$/cancelRequest` notification at once, whether they wait in the
+  /// queue or are running. Returns true when `incoming` was such a notification.
+  private func applyIfCancellation(_ incoming: Incoming) -> Bool {
+    guard let target = cancellationTarget(of: incoming) else { return false }
+    cancelQueued(target)
+    return true
+  }
+
+  /// The id a `$/cancelRequest` notification names, if `incoming` is one.
+  private func cancellationTarget(of incoming: Incoming) -> RequestID? {
+    guard case .request(let request) = incoming, request.method == Self.cancelMethod,
+      request.isNotification
+    else { return nil }
+    return request.params.flatMap(Self.cancelTarget)
+  }
+
+  private func cancelQueued(_ target: RequestID) {
+    if runningID == target { session.markCancelled(target) }
+    for index in queueHead..<queue.count {
+      switch queue[index] {
+      case .call(let queued, false) where queued.id == target:
+        queue[index] = .call(queued, cancelled: true)
+      case .batch(let entries, var cancelled):
+        for (position, entry) in entries.enumerated() where entry.requestID == target {
+          cancelled.insert(position)
+        }
+        queue[index] = .batch(entries, cancelled: cancelled)
+      default:
+        break
+      }
+    }
+  }
+
+  static let cancelMethod = "$/cancelRequest"
+
+  private static func cancelTarget(_ params: JSONValue) -> RequestID? {
+    switch params {
+    case .object(let object): object["id"].flatMap(RequestID.init)
+    case .array(let array): array.first.flatMap(RequestID.init)
+    default: nil
+    }
+  }
+
+  // MARK: Running
+
+  /// Runs everything queued, in order, writing each answer to `output`.
+  public func runQueued() {
+    while queueHead < queue.count {
+      let work = queue[queueHead]
+      queueHead += 1
+      switch work {
+      case .answer(let id, let error):
+        writeResponse(id: id, outcome: .failure(error))
+      case .call(let request, let cancelled):
+        if let outcome = run(request, cancelled: cancelled) {
+          writeResponse(id: request.id ?? .null, outcome: outcome)
+        }
+      case .batch(let entries, let cancelled):
+        runBatch(entries, cancelled: cancelled)
+      }
+      if session.exitRequested { break }  // input after `exit` is not run
+    }
+    queue.removeAll(keepingCapacity: queue.count < 4096)
+    queueHead = 0
+  }
+
+  private func runBatch(_ entries: [Incoming], cancelled: Set<Int>) {
+    let start = output.count
+    var answered = 0
+    output.append(UInt8(ascii: "["))
+    for (position, entry) in entries.enumerated() {
+      let id: RequestID
+      let outcome: Result<Reply, ResponseError>
+      switch entry {
+      case .invalid(let invalidID, let error):
+        id = invalidID
+        outcome = .failure(error)
+      case .request(let request):
+        guard let result = run(request, cancelled: cancelled.contains(position)) else { continue }
+        id = request.id ?? .null
+        outcome = result
+      }
+      if answered > 0 { output.append(UInt8(ascii: ",")) }
+      answered += 1
+      writeResponseObject(id: id, outcome: outcome)
+    }
+    if answered == 0 {
+      output.truncate(to: start)  // a batch of notifications gets no answer at all
+    } else {
+      output.append(UInt8(ascii: "]"))
+      output.append(UInt8(ascii: "\n"))
+    }
+  }
+
+  /// Runs one request; nil when nothing is to be answered (a notification).
+  private func run(_ request: Request, cancelled: Bool) -> Result<Reply, ResponseError>? {
+    let outcome = outcome(of: request, cancelled: cancelled)
+    if request.isNotification {
+      if case .failure(let error) = outcome {
+        session.log.debug("notification failed with code \(error.code)")
+      }
+      return nil
+    }
+    return outcome
+  }
+
+  private func outcome(of request: Request, cancelled: Bool) -> Result<Reply, ResponseError> {
+    let spec = table[request.method]
+    if let refusal = lifecycleRefusal(of: request, spec: spec) { return .failure(refusal) }
+    guard let spec else {
+      let suggestions = table.suggestions(for: request.method).map(JSONValue.string)
+      var data: JSONObject = ["method": .string(request.method)]
+      if !suggestions.isEmpty { data["suggestions"] = .array(suggestions) }
+      return .failure(ResponseError(.methodNotFound, data: .object(data)))
+    }
+    if cancelled { return .failure(ResponseError(.requestCancelled)) }
+    do {
+      let arguments = try Arguments.decode(request.params, for: spec.params)
+      runningID = request.id
+      defer {
+        if let id = request.id { session.clearCancellation(id) }
+        runningID = nil
+      }
+      return .success(
+        try spec.handler(MethodCall(id: request.id, arguments: arguments, session: session)))
+    } catch {
+      return .failure(ResponseError(error))
+    }
+  }
+
+  /// The lifecycle's answer to a request that may not run in the current phase, if any.
+  private func lifecycleRefusal(of request: Request, spec: MethodSpec?) -> ResponseError? {
+    switch session.phase {
+    case .running:
+      return nil
+    case .awaitingInitialize:
+      if request.method == "initialize" || spec?.allowedBeforeInitialize == true { return nil }
+      return ResponseError.withDetail(
+        .serverNotInitialized, "send initialize first; only ping and rpc.discover work before it")
+    case .shutDown:
+      if request.method == "exit" { return nil }
+      return .invalidRequest("the server is shut down; send the exit notification or close stdin")
+    }
+  }
+
+  // MARK: Writing
+
+  private func writeResponse(id: RequestID, outcome: Result<Reply, ResponseError>) {
+    writeResponseObject(id: id, outcome: outcome)
+    output.append(UInt8(ascii: "\n"))
+  }
+
+  private func writeResponseObject(id: RequestID, outcome: Result<Reply, ResponseError>) {
+    output.writeRaw("{\"jsonrpc\":\"2.0\",\"id\":")
+    output.write(id.json)
+    switch outcome {
+    case .success(.value(let value)):
+      output.writeRaw(",\"result\":")
+      output.write(value)
+    case .success(.encoded(let encoded)):
+      output.writeRaw(",\"result\":")
+      output.write(encoded)
+    case .failure(let error):
+      output.writeRaw(",\"error\":{\"code\":")
+      output.writeInteger(error.code.rawValue)
+      output.writeRaw(",\"message\":")
+      output.writeString(error.message)
+      if let data = error.data {
+        output.writeRaw(",\"data\":")
+        output.write(data)
+      }
+      output.append(UInt8(ascii: "}"))
+    }
+    output.append(UInt8(ascii: "}"))
+  }
+}

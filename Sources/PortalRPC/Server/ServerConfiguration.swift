@@ -1,0 +1,38 @@
+/// How one server process is set up: where its data lives and the limits it enforces. Built from
+/// the command line (`CommandLineOptions`) or directly by tests.
+public struct ServerConfiguration: Sendable {
+  public enum Durability: String, Sendable, CaseIterable {
+    /// Every commit is synced to disk before its response is written.
+    case full
+    /// Commits survive a crash of this process, not a power cut; several times faster.
+    case normal
+  }
+
+  /// The data directory, or nil for `--in-memory`.
+  public var dataDirectory: String?
+  public var demo: Bool
+  public var logLevel: LogLevel
+  public var maxMessageBytes: Int
+  public var durability: Durability
+  /// A fixed time for every timestamp the server writes (`--clock fixed:…`), for reproducible
+  /// transcripts; nil uses the system clock.
+  public var fixedClock: String?
+
+  public static let defaultMaxMessageBytes = 16 << 20
+
+  public init(
+    dataDirectory: String? = nil,
+    demo: Bool = false,
+    logLevel: LogLevel = .info,
+    maxMessageBytes: Int = ServerConfiguration.defaultMaxMessageBytes,
+    durability: Durability = .full,
+    fixedClock: String? = nil
+  ) {
+    self.dataDirectory = dataDirectory
+    self.demo = demo
+    self.logLevel = logLevel
+    self.maxMessageBytes = maxMessageBytes
+    self.durability = durability
+    self.fixedClock = fixedClock
+  }
+}

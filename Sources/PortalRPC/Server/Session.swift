@@ -1,0 +1,45 @@
+public import Domain
+public import PortalJSON
+
+/// The state of one client connection: where it is in the lifecycle, which of its requests it has
+/// cancelled, and the services methods use. Confined to the thread that runs the server.
+public final class Session {
+  /// Where the connection is in the lifecycle of `protocol.md`.
+  public enum Phase: Sendable {
+    case awaitingInitialize
+    case running
+    case shutDown
+  }
+
+  public internal(set) var phase: Phase = .awaitingInitialize
+  public let configuration: ServerConfiguration
+  public let log: Log
+  /// Where `meta` timestamps come from: the system clock, or the one `--clock` fixed.
+  public let clock: Clock
+  /// Set by the `exit` notification: stop after the current input.
+  public internal(set) var exitRequested = false
+  /// What the client said about itself in `initialize`.
+  public internal(set) var clientInfo: JSONValue?
+
+  private var cancelledIDs: Set<RequestID> = []
+  /// Reads whatever input is already waiting (without blocking), so that a `$/cancelRequest`
+  /// sent while a long call runs is seen by it. Installed by the transport.
+  var pollInput: (() -> Void)?
+
+  public init(configuration: ServerConfiguration) {
+    self.configuration = configuration
+    self.log = Log(level: configuration.logLevel)
+    self.clock = configuration.fixedClock.flatMap(Timestamp.init).map(Clock.fixed) ?? .system
+  }
+
+  /// True when the client cancelled `id`; reads waiting input first.
+  public func isCancelled(_ id: RequestID) -> Bool {
+    pollInput?()
+    return !cancelledIDs.isEmpty && cancelledIDs.contains(id)
+  }
+
+  func markCancelled(_ id: RequestID) { cancelledIDs.insert(id) }
+  func clearCancellation(_ id: RequestID) {
+    if !cancelledIDs.isEmpty { cancelledIDs.remove(id) }
+  }
+}

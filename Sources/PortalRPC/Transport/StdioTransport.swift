@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+  internal import Glibc
+#elseif canImport(Darwin)
+  internal import Darwin
+#endif
+
+/// Runs a `Server` over two file descriptors (stdin and stdout): reads raw bytes, frames lines,
+/// lets the server answer everything that arrived together, and writes all those answers with a
+/// single write(2). Nothing else ever writes to the output descriptor.
+public final class StdioTransport {
+  private let server: Server
+  private var framer: LineFramer
+  private let input: Int32
+  private let output: Int32
+  private let readBuffer: UnsafeMutableRawBufferPointer
+  private var inputEnded = false
+  private var outputClosed = false
+
+  static let readSize = 64 << 10
+
+  public init(server: Server, input: Int32 = 0, output: Int32 = 1) {
+    self.server = server
+    self.input = input
+    self.output = output
+    framer = LineFramer(maxLineBytes: server.session.configuration.maxMessageBytes)
+    readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
+  }
+
+  deinit { readBuffer.deallocate() }
+
+  /// Serves until end of input, the `exit` notification, or a client that stopped reading.
+  public func run() {
+    signal(SIGPIPE, SIG_IGN)  // a vanished reader is an EPIPE we handle, not a signal that kills
+    server.session.pollInput = { [unowned self] in self.readWaitingInput() }
+    defer { server.session.pollInput = nil }
+    while !inputEnded && !outputClosed && !server.session.exitRequested {
+      readInput()
+      server.runQueued()
+      flush()
+    }
+    if outputClosed { server.session.log.info("the client closed its end of stdout; stopping") }
+  }
+
+  /// Blocks until input arrives, then frames it.
+  private func readInput() {
+    while true {
+      let count = read(input, readBuffer.baseAddress, readBuffer.count)
+      if count > 0 {
+        frame(count)
+        return
+      }
+      if count < 0 && errno == EINTR { continue }
+      if count < 0 && errno == EAGAIN {
+        var descriptor = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+        _ = poll(&descriptor, 1, -1)
+        continue
+      }
+      if count < 0 {
+        server.session.log.error("reading stdin failed (errno \(Int(errno))); stopping")
+      }
+      endInput()
+      return
+    }
+  }
+
+  /// Reads what is already waiting, without blocking: how a long call sees a `$/cancelRequest`.
+  private func readWaitingInput() {
+    guard !inputEnded else { return }
+    var descriptor = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+    while poll(&descriptor, 1, 0) > 0 {
+      let count = read(input, readBuffer.baseAddress, readBuffer.count)
+      if count > 0 {
+        frame(count)
+        if count < readBuffer.count { return }
+        continue
+      }
+      if count < 0 && (errno == EINTR || errno == EAGAIN) { return }
+      endInput()
+      return
+    }
+  }
+
+  private func frame(_ count: Int) {
+    let bytes = UnsafeBufferPointer(
+      start: readBuffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count)
+    framer.push(bytes, deliver)
+  }
+
+  private func endInput() {
+    inputEnded = true
+    framer.finish(deliver)
+  }
+
+  private func deliver(_ event: LineFramer.Event) {
+    switch event {
+    case .line(let line): server.receive(line: line)
+    case .oversize(let id): server.receiveOversizeLine(id: id)
+    }
+  }
+
+  /// Writes everything the server produced with one write(2) (more only if the pipe is full).
+  private func flush() {
+    guard !server.output.isEmpty, !outputClosed else { return }
+    server.output.withBytes { bytes in
+      var offset = 0
+      while offset < bytes.count {
+        let written = write(output, bytes.baseAddress! + offset, bytes.count - offset)
+        if written >= 0 {
+          offset += written
+        } else if errno == EINTR {
+          continue
+        } else if errno == EAGAIN {
+          var descriptor = pollfd(fd: output, events: Int16(POLLOUT), revents: 0)
+          _ = poll(&descriptor, 1, -1)
+        } else {
+          outputClosed = true
+          return
+        }
+      }
+    }
+    server.output.reset()
+  }
+}
