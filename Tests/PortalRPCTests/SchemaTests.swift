@@ -8,7 +8,8 @@ struct SchemaTests {
   private let interface = PortalInterface()
 
   private func committed(_ name: String) throws -> JSONValue {
-    let url = PortalProcess.packageRoot.appendingPathComponent("schema").appendingPathComponent(name)
+    let url = PortalProcess.packageRoot.appendingPathComponent("schema").appendingPathComponent(
+      name)
     return try JSONParser.parse(Array(try Data(contentsOf: url)))
   }
 
