@@ -1,39 +1,58 @@
-import Glibc
-import PortalJSON
-import PortalRPC
+import Foundation
 
-func now() -> Double {
-  var t = timespec(); clock_gettime(CLOCK_MONOTONIC, &t);
-  return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-}
-let interface = PortalInterface()
-let session = Session(configuration: ServerConfiguration())
-let server = Server(session: session, table: interface.table)
-let initLine = Array(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}"#.utf8)
-initLine.withUnsafeBufferPointer { server.receive(line: $0) }
-server.runQueued(); server.output.reset()
-let lines = (0..<1000).map {
-  Array("{\"jsonrpc\":\"2.0\",\"id\":\($0 + 1000),\"method\":\"ping\",\"params\":{}}".utf8)
-}
-for _ in 0..<3 {
-  let iters = 1_000_000
-  let t = now()
-  for i in 0..<iters {
-    lines[i % 1000].withUnsafeBufferPointer { server.receive(line: $0) }
-    server.runQueued()
-    server.output.reset()
+// portal-bench: measures PortalRPC side by side with the peers and floors of the bench kit.
+//
+//   swift run -c release portal-bench [protocol] [--rounds N] [--kit DIR] [--quick]
+//
+// Every figure is a median over interleaved rounds, held against a peer or floor measured in the
+// same round; the output is a Markdown table.
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent()
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+var rounds = 3
+var kitPath =
+  ProcessInfo.processInfo.environment["PORTAL_BENCH_KIT"]
+  ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared/bench").path
+var quick = false
+var suites: [String] = []
+while let argument = arguments.first {
+  arguments.removeFirst()
+  switch argument {
+  case "--rounds": rounds = Int(arguments.removeFirst()) ?? 3
+  case "--kit": kitPath = arguments.removeFirst()
+  case "--quick": quick = true
+  case "-h", "--help":
+    print("usage: portal-bench [protocol|all] [--rounds N] [--kit DIR] [--quick]")
+    exit(0)
+  default: suites.append(argument)
   }
-  print((now() - t) / Double(iters) * 1e9, "ns per ping")
 }
-for _ in 0..<3 {
-  let iters = 1_000_000
-  let t = now()
-  var n = 0
-  for i in 0..<iters {
-    lines[i % 1000].withUnsafeBufferPointer { n &+= IncomingLine(line: $0).isSingle ? 1 : 0 }
+if suites.isEmpty || suites == ["all"] { suites = ["protocol"] }
+
+do {
+  let kit = try BenchKit(root: URL(fileURLWithPath: kitPath))
+  progress("building portal-rpc (release)")
+  try Shell.run([
+    "swift", "build", "-c", "release", "--product", "portal-rpc", "--package-path",
+    packageRoot.path,
+  ])
+  let binary = packageRoot.appendingPathComponent(".build/release/portal-rpc").path
+  print(
+    "# portal-bench (\(ProcessInfo.processInfo.processorCount) cores, \(rounds) rounds\(quick ? ", quick" : ""))"
+  )
+  for suite in suites {
+    switch suite {
+    case "protocol":
+      let figures = try ProtocolBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
+      printTable("Protocol core", figures, rounds: rounds)
+    default:
+      throw BenchError.setup("unknown suite \(suite); known: protocol")
+    }
   }
-  print((now() - t) / Double(iters) * 1e9, "ns per decode", n)
-}
-extension IncomingLine {
-  var isSingle: Bool { if case .single = self { return true }; return false }
+  try? FileManager.default.removeItem(at: kit.workDirectory)
+} catch {
+  FileHandle.standardError.write(Data("portal-bench: \(error)\n".utf8))
+  exit(1)
 }

@@ -55,7 +55,7 @@ struct LineFramerTests {
         == .string("a\"b"))
     #expect(
       OversizeLineID.find(in: Array(#"{"params":{"a":[1,{"id":2}]},"id":3}"#.utf8))
-        == .number(.init("3")!))
+        == .integer(3))
     #expect(OversizeLineID.find(in: Array(#"{"params":{"a":[1,{"id":2}]"#.utf8)) == .null)
     #expect(OversizeLineID.find(in: Array(#"[{"id":1}]"#.utf8)) == .null)
     #expect(OversizeLineID.find(in: Array(#"{"id":{"x":1}}"#.utf8)) == .null)

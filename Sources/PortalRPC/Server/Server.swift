@@ -224,7 +224,7 @@ public final class Server {
 
   private func writeResponseObject(id: RequestID, outcome: Result<Reply, ResponseError>) {
     output.writeRaw("{\"jsonrpc\":\"2.0\",\"id\":")
-    output.write(id.json)
+    output.write(id)
     switch outcome {
     case .success(.value(let value)):
       output.writeRaw(",\"result\":")
