@@ -36,11 +36,40 @@ let package = Package(
       dependencies: ["PortalJSON"],
       swiftSettings: swiftSettings
     ),
+    .testTarget(
+      name: "DomainTests",
+      dependencies: ["Domain", "PortalJSON"],
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: Storage: SQLite (system library) as the durable source of truth
+    .systemLibrary(
+      name: "CSQLite",
+      path: "Sources/CSQLite",
+      providers: [.apt(["libsqlite3-dev"])]
+    ),
+    .target(
+      name: "Storage",
+      dependencies: ["CSQLite", "Domain", "PortalJSON"],
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: DataSync: the operations, each a unit of work over Domain rules and the store
+    .target(
+      name: "DataSync",
+      dependencies: ["Domain", "Storage", "PortalJSON"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "DataSyncTests",
+      dependencies: ["DataSync", "Domain", "Storage", "PortalJSON"],
+      swiftSettings: swiftSettings
+    ),
 
     // MARK: JSON-RPC 2.0 over stdio: framing, lifecycle, method table
     .target(
       name: "PortalRPC",
-      dependencies: ["PortalJSON", "Domain"],
+      dependencies: ["PortalJSON", "Domain", "Storage", "DataSync"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

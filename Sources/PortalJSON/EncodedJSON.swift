@@ -8,6 +8,12 @@ public struct EncodedJSON: Sendable, Hashable {
 
   public init(_ value: JSONValue) { bytes = JSONWriter.encode(value) }
 
+  public init(_ object: JSONObject) {
+    let writer = JSONWriter(capacity: 1024)
+    writer.write(object)
+    bytes = writer.bytes
+  }
+
   /// Decodes it, for the rare caller that needs the value's structure.
   public func decoded() throws(JSONParseError) -> JSONValue { try JSONParser.parse(bytes) }
 

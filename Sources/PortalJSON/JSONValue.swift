@@ -68,10 +68,6 @@ extension JSONValue {
   public init(_ value: Int64) { self = .number(JSONNumber(value)) }
 }
 
-extension JSONValue: ExpressibleByNilLiteral {
-  public init(nilLiteral: ()) { self = .null }
-}
-
 extension JSONValue: ExpressibleByBooleanLiteral {
   public init(booleanLiteral value: Bool) { self = .bool(value) }
 }

@@ -29,7 +29,7 @@ struct JSONParserTests {
     #expect(try parse(" true ") == .bool(true))
     #expect(try parse("false") == .bool(false))
     #expect(try parse("\"a\"") == .string("a"))
-    #expect(try parse("[1, \"x\", null]") == [1, "x", nil])
+    #expect(try parse("[1, \"x\", null]") == [1, "x", .null])
     #expect(try parse("{\"a\": {\"b\": []}}") == ["a": ["b": []]])
     #expect(try parse("\t\r\n[ ]\n") == [])
   }

@@ -7,7 +7,7 @@ struct JSONWriterTests {
 
   @Test("compact output, / not escaped")
   func compact() {
-    #expect(text(["a": [1, true, nil], "b": "x/y"]) == #"{"a":[1,true,null],"b":"x/y"}"#)
+    #expect(text(["a": [1, true, .null], "b": "x/y"]) == #"{"a":[1,true,null],"b":"x/y"}"#)
   }
 
   @Test("every control character is escaped, so a message is one line")

@@ -37,7 +37,7 @@ struct MethodTableTests {
 
   @Test("null and omitted optional params read alike")
   func nullIsAbsent() throws {
-    let arguments = try Arguments.decode(["P001", [:], nil], for: params)
+    let arguments = try Arguments.decode(["P001", [:], .null], for: params)
     #expect(arguments["expectedVersion"] == nil)
   }
 

@@ -5,7 +5,12 @@ import Testing
 struct TranscriptTests {
   @Test("replays", arguments: Transcript.all())
   func replay(_ transcript: Transcript) throws {
-    let result = try PortalProcess.run(arguments: transcript.arguments, input: transcript.input)
+    let data = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "portal-transcript-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: data) }
+    let arguments = transcript.arguments.map { $0 == "$DATA" ? data.path : $0 }
+    var result = try PortalProcess.run(arguments: arguments, input: transcript.input)
+    result.lines = result.lines.map { $0.replacingOccurrences(of: data.path, with: "$DATA") }
     if ProcessInfo.processInfo.environment["PORTAL_RECORD"] == "1" {
       try transcript.record(result.lines)
       Issue.record("re-recorded \(transcript); review the diff and run again without PORTAL_RECORD")

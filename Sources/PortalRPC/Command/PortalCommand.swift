@@ -48,8 +48,16 @@ public enum PortalCommand {
         return unusableDataStatus
       }
     }
+    let session: Session
+    do {
+      session = try Session.open(configuration: configuration)
+    } catch {
+      printError(
+        "cannot use the store in \(configuration.dataDirectory ?? "memory"): \(error); pass --data-dir with another directory, or --in-memory"
+      )
+      return unusableDataStatus
+    }
     let interface = PortalInterface()
-    let session = Session(configuration: configuration)
     let server = Server(session: session, table: interface.table)
     session.log.debug("serving \(interface.table.names.count) methods")
     StdioTransport(server: server).run()

@@ -1,7 +1,8 @@
+internal import Domain
 public import PortalJSON
 
-/// The whole interface of PortalRPC: every method (one entry each, in `methods`), every
-/// notification, and the OpenRPC document built from them.
+/// The whole interface of PortalRPC: every method (one entry each, listed in `init`), every
+/// notification, the schemas they refer to, and the OpenRPC document built from them.
 public struct PortalInterface {
   public let table: MethodTable
   public let notifications: [NotificationSpec]
@@ -9,26 +10,33 @@ public struct PortalInterface {
 
   public init() {
     let discovery = DiscoveryCache()
-    notifications = []
-    schemas = [:]
+    let notifications: [NotificationSpec] = []
     var table = MethodTable()
-    let names = ListBox()
     let notificationNames = notifications.map(\.name)
-    for spec in LifecycleMethods.specs(
+    let lifecycle = LifecycleMethods.specs(
       discover: { discovery.document! },
       capabilities: {
         [
-          "methods": .array(names.values.map(JSONValue.string)),
+          "methods": .array(discovery.methodNames.map(JSONValue.string)),
           "notifications": .array(notificationNames.map(JSONValue.string)),
         ]
       })
-    {
+    for spec in lifecycle + EntityKind.all.flatMap(EntityMethods.specs(for:)) {
       table.register(spec)
     }
+    var schemas = JSONObject()
+    for kind in EntityKind.all {
+      var schema = kind.jsonSchema.objectValue ?? JSONObject()
+      schema.removeValue(forKey: "$schema")
+      schema.removeValue(forKey: "$id")
+      schemas[kind.typeName] = .object(schema)
+    }
+    for member in EntityMethods.sharedSchemas { schemas[member.key] = member.value }
     self.table = table
-    names.values = table.names
-    discovery.document = EncodedJSON(
-      OpenRPCDocument.build(methods: table.specs, notifications: notifications, schemas: schemas))
+    self.notifications = notifications
+    self.schemas = schemas
+    discovery.methodNames = table.names
+    discovery.document = EncodedJSON(openRPCDocument)
   }
 
   /// The OpenRPC document, as `rpc.discover` serves it and `schema/openrpc.json` holds it.
@@ -40,8 +48,5 @@ public struct PortalInterface {
 /// Filled once the table exists; read by `rpc.discover` and `initialize`.
 private final class DiscoveryCache {
   var document: EncodedJSON?
-}
-
-private final class ListBox {
-  var values: [String] = []
+  var methodNames: [String] = []
 }

@@ -115,25 +115,81 @@ public final class Server {
 
   // MARK: Running
 
-  /// Runs everything queued, in order, writing each answer to `output`.
+  /// Requests run between two commits at most; bounds the time a write lock is held and the
+  /// memory of answers waiting for their commit.
+  static let maximumGroupSize = 512
+
+  /// Runs what is queued, in order, writing each answer to `output`, then commits everything
+  /// they changed at once (group commit: one fsync for the group). Answers are written out only
+  /// after that commit; if it fails, every answer from the group's first write on becomes
+  /// -32005 and nothing of the group is kept. Call until `hasQueuedWork` is false.
   public func runQueued() {
-    while queueHead < queue.count {
-      let work = queue[queueHead]
+    var groupStart: (offset: Int, index: Int)?
+    var count = 0
+    while queueHead < queue.count, count < Self.maximumGroupSize, !session.exitRequested {
+      let index = queueHead
+      let offset = output.count
+      let wasWriting = session.dataSync.store.isWriting
       queueHead += 1
-      switch work {
-      case .answer(let id, let error):
-        writeResponse(id: id, outcome: .failure(error))
-      case .call(let request, let cancelled):
-        if let outcome = run(request, cancelled: cancelled) {
-          writeResponse(id: request.id ?? .null, outcome: outcome)
-        }
-      case .batch(let entries, let cancelled):
-        runBatch(entries, cancelled: cancelled)
+      count += 1
+      run(queue[index])
+      if groupStart == nil, !wasWriting, session.dataSync.store.isWriting {
+        groupStart = (offset, index)
       }
-      if session.exitRequested { break }  // input after `exit` is not run
     }
-    queue.removeAll(keepingCapacity: queue.count < 4096)
-    queueHead = 0
+    do {
+      try session.dataSync.commit()
+    } catch {
+      session.dataSync.rollback()
+      let failure = ResponseError(error)
+      session.log.error(
+        "a commit failed (code \(failure.code)); its requests are answered with the error")
+      if let groupStart {
+        output.truncate(to: groupStart.offset)
+        for work in queue[groupStart.index..<queueHead] { answer(work, with: failure) }
+      }
+    }
+    if session.exitRequested || queueHead == queue.count {
+      queue.removeAll(keepingCapacity: queue.count < 4096)
+      queueHead = 0
+    }
+  }
+
+  private func run(_ work: Work) {
+    switch work {
+    case .answer(let id, let error):
+      writeResponse(id: id, outcome: .failure(error))
+    case .call(let request, let cancelled):
+      if let outcome = run(request, cancelled: cancelled) {
+        writeResponse(id: request.id ?? .null, outcome: outcome)
+      }
+    case .batch(let entries, let cancelled):
+      runBatch(entries, cancelled: cancelled)
+    }
+  }
+
+  /// Answers `work` again with `failure` (its commit failed), keeping the shape of the answer.
+  private func answer(_ work: Work, with failure: ResponseError) {
+    switch work {
+    case .answer(let id, let error):
+      writeResponse(id: id, outcome: .failure(error))
+    case .call(let request, _):
+      if let id = request.id { writeResponse(id: id, outcome: .failure(failure)) }
+    case .batch(let entries, _):
+      let answers: [(RequestID, ResponseError)] = entries.compactMap { entry in
+        switch entry {
+        case .invalid(let id, let error): (id, error)
+        case .request(let request): request.id.map { ($0, failure) }
+        }
+      }
+      guard !answers.isEmpty else { return }
+      output.append(UInt8(ascii: "["))
+      for (index, (id, error)) in answers.enumerated() {
+        if index > 0 { output.append(UInt8(ascii: ",")) }
+        writeResponseObject(id: id, outcome: .failure(error))
+      }
+      output.writeRaw("]\n")
+    }
   }
 
   private func runBatch(_ entries: [Incoming], cancelled: Set<Int>) {
@@ -189,9 +245,11 @@ public final class Server {
     do {
       let arguments = try Arguments.decode(request.params, for: spec.params)
       runningID = request.id
+      session.dataSync.currentMethod = request.method
       defer {
         if let id = request.id { session.clearCancellation(id) }
         runningID = nil
+        _ = session.dataSync.takeEvents()
       }
       return .success(
         try spec.handler(MethodCall(id: request.id, arguments: arguments, session: session)))

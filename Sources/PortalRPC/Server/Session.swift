@@ -1,3 +1,4 @@
+public import DataSync
 public import Domain
 public import PortalJSON
 
@@ -15,7 +16,9 @@ public final class Session {
   public let configuration: ServerConfiguration
   public let log: Log
   /// Where `meta` timestamps come from: the system clock, or the one `--clock` fixed.
-  public let clock: Clock
+  public var clock: Clock { dataSync.clock }
+  /// The DataSync operations over this session's store.
+  public let dataSync: DataSync
   /// Set by the `exit` notification: stop after the current input.
   public internal(set) var exitRequested = false
   /// What the client said about itself in `initialize`.
@@ -26,10 +29,10 @@ public final class Session {
   /// sent while a long call runs is seen by it. Installed by the transport.
   var pollInput: (() -> Void)?
 
-  public init(configuration: ServerConfiguration) {
+  public init(configuration: ServerConfiguration, dataSync: DataSync) {
     self.configuration = configuration
     self.log = Log(level: configuration.logLevel)
-    self.clock = configuration.fixedClock.flatMap(Timestamp.init).map(Clock.fixed) ?? .system
+    self.dataSync = dataSync
   }
 
   /// True when the client cancelled `id`; reads waiting input first.

@@ -35,8 +35,10 @@ public final class StdioTransport {
     defer { server.session.pollInput = nil }
     while !inputEnded && !outputClosed && !server.session.exitRequested {
       readInput()
-      server.runQueued()
-      flush()
+      repeat {
+        server.runQueued()
+        flush()
+      } while server.hasQueuedWork && !outputClosed && !server.session.exitRequested
     }
     if outputClosed { server.session.log.info("the client closed its end of stdout; stopping") }
   }

@@ -9,10 +9,15 @@ import Foundation
 ///     >raw {"jsonrpc":"2.0",\xff}\r\n                 (bytes sent as written: \xHH \r \n \t \\)
 ///     < {"jsonrpc":"2.0","id":1,"result":"pong"}      (a line expected, in order)
 ///
+/// By default the server runs on a fresh data directory (a real SQLite file), named `$DATA` in
+/// arguments and in expected output, with a fixed clock.
+///
 /// `PORTAL_RECORD=1 swift test` rewrites the expected lines from what the server printed, and
 /// fails, so the change is reviewed in the diff.
 struct Transcript: CustomStringConvertible, Sendable {
-  static let defaultArguments = ["--in-memory", "--clock", "fixed:2026-01-31T09:15:00.000Z"]
+  static let defaultArguments = [
+    "--data-dir", "$DATA", "--clock", "fixed:2026-01-31T09:15:00.000Z",
+  ]
 
   let url: URL
   let arguments: [String]
@@ -32,6 +37,8 @@ struct Transcript: CustomStringConvertible, Sendable {
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
       if line.hasPrefix("#! args:") {
         arguments = line.dropFirst(8).split(separator: " ").map(String.init)
+      } else if line.hasPrefix("#! more args:") {
+        arguments += line.dropFirst(13).split(separator: " ").map(String.init)
       } else if line.hasPrefix("#! exit:") {
         status = Int32(line.dropFirst(8).trimmingCharacters(in: .whitespaces)) ?? -1
       } else if line.hasPrefix(">raw ") {

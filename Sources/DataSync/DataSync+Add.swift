@@ -1,0 +1,128 @@
+public import Domain
+public import PortalJSON
+internal import Storage
+
+extension DataSync {
+  /// `add<E>(entity)`: validates, assigns the id and server fields, stores, logs `created`.
+  public func add(_ kind: EntityKind, _ input: JSONObject) throws -> EncodedJSON {
+    try write { context in
+      let validator = Validator(mode: .add, today: context.now.date)
+      var client = try validator.validate(input, as: kind).mapError(DomainError.invalid).get()
+      let meta = Meta.created(at: context.now)
+      if kind.name == .patient { return try addPatient(client, meta: meta, context: context) }
+
+      let owner = try patient(client["patientId"]!)
+      client["patientId"] = owner.document["id"]
+      try fillFromPatient(kind, &client, owner.document)
+      try checkReferences(kind, client, patientKey: owner.key)
+      let id = try store.nextValue(of: kind.name.rawValue)
+      var server: JSONObject = ["id": JSONValue(id), "meta": meta.json]
+      server.merge(copiedValues(kind, client, patient: owner.document))
+      if kind.name == .insuranceClaim {
+        server["claimNumber"] = .string(Self.claimNumber(try store.nextValue(of: "claimNumber")))
+      }
+      let document = EncodedJSON(EntityDocument.assemble(kind, client: client, server: server))
+      try store.insert(kind, id: id, patientKey: owner.key, version: 1, document: document.bytes)
+      try log(
+        .created, kind, id: JSONValue(id), version: 1, patientID: client["patientId"], fields: nil,
+        entity: document, context: context)
+      return document
+    }
+  }
+
+  private func addPatient(_ client: JSONObject, meta: Meta, context: Context) throws -> EncodedJSON
+  {
+    var ordinal = try store.nextValue(of: "patient")
+    var key = PatientID.generated(ordinal: ordinal)
+    while try store.record(.patient, .patient(key)) != nil {  // an imported id may hold this one
+      ordinal = try store.nextValue(of: "patient")
+      key = PatientID.generated(ordinal: ordinal)
+    }
+    let server: JSONObject = [
+      "id": .string(key),
+      "quickStats": [
+        "totalAppointments": 0, "pendingDocuments": 0, "unreadMessages": 0,
+        "activePrescriptions": 0,
+      ],
+      "recentActivity": [],
+      "billing": ["paymentHistory": []],
+      "meta": meta.json,
+    ]
+    let opening = client["outstandingBalance"].flatMap(Money.init) ?? .zero
+    let document = EncodedJSON(EntityDocument.assemble(.patient, client: client, server: server))
+    try store.insertPatient(
+      key: key, ordinal: ordinal, version: 1, openingBalance: opening, document: document.bytes)
+    try log(
+      .created, .patient, id: .string(key), version: 1, patientID: .string(key), fields: nil,
+      entity: document, context: context)
+    return document
+  }
+
+  /// `CLM-000001`: six digits at least.
+  static func claimNumber(_ value: Int64) -> String {
+    let digits = String(value)
+    return "CLM-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+  }
+
+  /// Client fields a claim takes from the patient's insurance when the client left them out.
+  func fillFromPatient(_ kind: EntityKind, _ client: inout JSONObject, _ patient: JSONObject) throws
+  {
+    for field in kind.fields {
+      guard case .defaultedFromPatient(let path) = field.presence, client[field.name] == nil else {
+        continue
+      }
+      var value: JSONValue? = .object(patient)
+      for part in path.split(separator: ".") { value = value?[String(part)] }
+      guard let value else {
+        throw DomainError.invalid(
+          JSONPointer([field.name]), "is required (the patient has no \(path) to take it from)")
+      }
+      client[field.name] = value
+    }
+  }
+
+  /// The values a record copies: the patient's name and email, a thread's newest message time.
+  func copiedValues(_ kind: EntityKind, _ client: JSONObject, patient: JSONObject) -> JSONObject {
+    var values = JSONObject()
+    for field in kind.fields {
+      guard case .copied = field.owner else { continue }
+      switch field.name {
+      case "patientName": values["patientName"] = patient["name"]
+      case "patientEmail": values["patientEmail"] = patient["email"]
+      case "lastMessageTime":
+        let times = (client["messages"]?.arrayValue ?? []).compactMap {
+          $0["timestamp"]?.stringValue
+        }
+        if let newest = times.max() { values["lastMessageTime"] = .string(newest) }
+      default: break
+      }
+    }
+    return values
+  }
+
+  /// Every reference (`appointmentId`, `claimId`) names a record of the same patient.
+  func checkReferences(_ kind: EntityKind, _ client: JSONObject, patientKey: String) throws {
+    var errors: [FieldError] = []
+    for field in kind.fields {
+      guard case .reference(let target) = field.type, let id = client[field.name]?.int64Value else {
+        continue
+      }
+      let targetKind = EntityKind.named(target)
+      guard let record = try store.record(targetKind, .integer(id)) else {
+        errors.append(FieldError(field: field.name, "no \(target.rawValue) has this id"))
+        continue
+      }
+      if record.patientKey != patientKey {
+        errors.append(FieldError(field: field.name, "belongs to another patient"))
+      }
+    }
+    if !errors.isEmpty { throw DomainError.invalid(ValidationFailure(errors: errors)) }
+  }
+}
+
+extension JSONObject {
+  /// Adds or replaces every member of `other`.
+  mutating func merge(_ other: JSONObject) {
+    for member in other { self[member.key] = member.value }
+  }
+}

@@ -1,0 +1,108 @@
+/// The seed's `Patient`, plus `meta`.
+///
+/// - SeeAlso: `domain.md`, "Patient".
+extension EntityKind {
+  public static let patient = EntityKind(
+    name: .patient, typeName: "Patient", pluralName: "patients", syncMethod: "syncPatientData",
+    idParameter: "patientId", addParameter: "patient", perPatientMethod: nil,
+    fields: [
+      Field(
+        "id", .patientID, .optional, owner: .assigned,
+        "Assigned by the server: P followed by at least three digits (P001), never reused."),
+      .text("name", "Full name."),
+      Field("email", .email, "Email address."),
+      .text("phone", "Phone number."),
+      Field("dob", .date(notInFuture: true), "Date of birth; not in the future."),
+      .text("address", "Postal address."),
+      .status(
+        ["active", "inactive", "pending", "archived"], "Where the patient stands with the practice."
+      ),
+      .text("assignedDoctor", "The patient's doctor."),
+      Field(
+        "outstandingBalance", .money(.anySign), .defaulted(0),
+        owner: .openingValue(movedBy: "completed transactions"),
+        "What the patient owes. The opening balance may be given on add (default 0); afterwards only completed transactions move it."
+      ),
+      Field(
+        "lastVisit", .date(notInFuture: false), .optional,
+        owner: .recomputed(from: "the latest completed appointment"),
+        "Date of the latest completed appointment; may be set, and is recomputed when the patient's appointments change."
+      ),
+      Field(
+        "nextAppointment", .date(notInFuture: false), .optional,
+        owner: .recomputed(from: "the earliest scheduled or confirmed appointment"),
+        "Date of the earliest scheduled or confirmed appointment; may be set, and is recomputed when the patient's appointments change."
+      ),
+      Field(
+        "insurance",
+        .object([
+          .text("provider", "Insurance company."),
+          .text("memberId", "Member id on the card."),
+          .text("group", "Group number."),
+          .status(["active", "inactive", "pending", "expired"], "Coverage status."),
+        ]), "The patient's insurance."),
+      Field(
+        "emergencyContact",
+        .object([
+          .text("name", "Contact's name."),
+          .text("relationship", "How they are related."),
+          .text("phone", "Contact's phone."),
+        ]), "Who to call in an emergency."),
+      Field(
+        "medicalHistory",
+        .object([
+          Field("conditions", .array(of: .text(nonEmpty: true), minItems: 0), "Known conditions."),
+          Field("allergies", .array(of: .text(nonEmpty: true), minItems: 0), "Known allergies."),
+          Field(
+            "medications", .array(of: .text(nonEmpty: true), minItems: 0), "Current medications."),
+        ]), "Medical history; the lists may be empty."),
+      Field(
+        "quickStats",
+        .object([
+          Field("totalAppointments", .count, "All the patient's appointments."),
+          Field("pendingDocuments", .count, "Documents in status pending."),
+          Field("unreadMessages", .count, "Message threads in status unread."),
+          Field("activePrescriptions", .count, "Prescriptions in status active."),
+        ]), .optional,
+        owner: .derived(
+          from: "the patient's appointments, documents, message threads and prescriptions"),
+        "Counts over the patient's records, kept by the server."),
+      Field(
+        "recentActivity",
+        .array(
+          of: .object([
+            Field("id", .positiveInteger, "The activity's id."),
+            .text("type", "The entity type of the record that changed."),
+            .text("title", "A short summary."),
+            Field("date", .date(notInFuture: false), "When it happened."),
+            Field("status", .text(nonEmpty: false), "The record's status after the change."),
+            Field("description", .text(nonEmpty: false), "What changed."),
+          ]), minItems: 0), .optional,
+        owner: .derived(from: "changes to the patient's related records"),
+        "The 20 newest changes to the patient's related records, newest first."),
+      Field(
+        "billing",
+        .object([
+          Field(
+            "lastPayment",
+            .object([
+              Field("amount", .money(.positive), "Amount paid."),
+              Field("date", .date(notInFuture: false), "Date paid."),
+              .text("method", "How it was paid."),
+            ]), .optional, "The newest completed payment, when there is one."),
+          Field(
+            "paymentHistory",
+            .array(
+              of: .object([
+                Field("id", .positiveInteger, "The payment transaction's id."),
+                Field("amount", .money(.positive), "Amount paid."),
+                Field("date", .date(notInFuture: false), "Date paid."),
+                .text("method", "How it was paid."),
+                Field("description", .text(nonEmpty: false), "The transaction's description."),
+              ]), minItems: 0), "Completed payments, newest first."),
+        ]), .optional, owner: .derived(from: "the patient's completed payment transactions"),
+        "Payments, kept by the server from the patient's transactions."),
+      .meta,
+    ],
+    rules: { _ in [] })
+}

@@ -1,0 +1,220 @@
+public import PortalJSON
+
+/// Checks a client's entity against its fields and returns it in canonical form: fields in the
+/// declared order, money in its shortest exact form, timestamps in UTC with milliseconds. Every
+/// problem is collected, so one answer lists them all.
+public struct Validator: Sendable {
+  /// Adding a new record, or validating the result of a merge patch on an existing one.
+  public enum Mode: Sendable {
+    case add
+    case update
+  }
+
+  public let mode: Mode
+  /// "Today" for dates that may not be in the future (the clock's UTC date).
+  public let today: CalendarDate
+
+  public init(mode: Mode, today: CalendarDate) {
+    self.mode = mode
+    self.today = today
+  }
+
+  /// The canonical client-written fields of `input` (and, on add, opening values), or the
+  /// problems. Server-maintained fields are left for the caller to fill.
+  public func validate(_ input: JSONObject, as kind: EntityKind) -> Result<
+    JSONObject, ValidationFailure
+  > {
+    var errors: [FieldError] = []
+    var output = JSONObject()
+    output.reserveCapacity(kind.fields.count)
+    for member in input where kind.field(named: member.key) == nil {
+      errors.append(FieldError(field: member.key, "unknown field"))
+    }
+    for field in kind.fields {
+      let value = input[field.name].flatMap { $0.isNull ? nil : $0 }
+      let path = JSONPointer([field.name])
+      switch field.owner {
+      case .client, .recomputed:
+        break
+      case .openingValue(let movedBy):
+        if mode == .update {
+          if value != nil {
+            errors.append(
+              FieldError(
+                path, "moves only with \(movedBy); record an adjustment transaction instead"))
+          }
+          continue
+        }
+      case .assigned:
+        if value != nil { errors.append(FieldError(path, "is assigned by the server; omit it")) }
+        continue
+      case .kept:
+        if value != nil {
+          errors.append(FieldError(path, "is kept by the server (version and timestamps); omit it"))
+        }
+        continue
+      case .derived(let source):
+        if value != nil { errors.append(FieldError(path, "is derived from \(source); omit it")) }
+        continue
+      case .copied:
+        continue
+      }
+      guard let value else {
+        switch field.presence {
+        case .required: errors.append(FieldError(path, "is required"))
+        case .defaulted(let defaultValue): output.appendUnchecked(field.name, defaultValue)
+        case .optional, .defaultedFromPatient: break
+        }
+        continue
+      }
+      if let canonical = check(value, field.type, at: path, errors: &errors) {
+        output.appendUnchecked(field.name, canonical)
+      }
+    }
+    for requirement in kind.requirements {
+      if let value = output[requirement.when]?.stringValue, requirement.values.contains(value),
+        output[requirement.then] == nil,
+        !errors.contains(where: { $0.path.tokens.first == requirement.then })
+      {
+        errors.append(FieldError(field: requirement.then, requirement.message))
+      }
+    }
+    errors += kind.rules(RuleContext(entity: output))
+    return errors.isEmpty ? .success(output) : .failure(ValidationFailure(errors: errors))
+  }
+
+  /// Checks one value against its type; returns its canonical form, or nil after recording why not.
+  func check(
+    _ value: JSONValue, _ type: FieldType, at path: JSONPointer, errors: inout [FieldError]
+  )
+    -> JSONValue?
+  {
+    func fail(_ message: String) -> JSONValue? {
+      errors.append(FieldError(path, message))
+      return nil
+    }
+    func text() -> String? {
+      guard case .string(let text) = value else {
+        errors.append(FieldError(path, "must be a string, not \(value.typeName)"))
+        return nil
+      }
+      guard text.utf8.count <= FieldType.maximumTextBytes else {
+        errors.append(FieldError(path, "must be at most \(FieldType.maximumTextBytes) bytes long"))
+        return nil
+      }
+      return text
+    }
+    switch type {
+    case .text(let nonEmpty):
+      guard let text = text() else { return nil }
+      if nonEmpty && text.allSatisfy(\.isWhitespace) { return fail("must not be empty") }
+      return value
+    case .email:
+      guard let text = text() else { return nil }
+      return EmailAddress.isValid(text) ? value : fail("is not a valid email address")
+    case .date(let notInFuture):
+      guard let text = text() else { return nil }
+      guard let date = CalendarDate(text) else {
+        return fail("must be a real calendar date written YYYY-MM-DD")
+      }
+      if notInFuture && date > today { return fail("must not be in the future") }
+      return value
+    case .timestamp:
+      guard let text = text() else { return nil }
+      guard let instant = Timestamp(text) else {
+        return fail("must be an ISO 8601 time with a zone, such as 2026-01-31T09:15:00.000Z")
+      }
+      return .string(instant.description)
+    case .timeOfDay:
+      guard let text = text() else { return nil }
+      return TimeOfDay(text) != nil ? value : fail("must be a time such as 10:00 AM or 14:30")
+    case .integer(let range):
+      guard case .number(let number) = value, let integer = number.int64Value else {
+        return fail("must be an integer, not \(value.typeName)")
+      }
+      guard range.contains(integer) else {
+        return fail(
+          range.upperBound == Int64.max
+            ? "must be at least \(range.lowerBound)"
+            : "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+      }
+      return JSONValue(integer)
+    case .money(let rule):
+      guard case .number(let number) = value else {
+        return fail("must be a number (an amount of money), not \(value.typeName)")
+      }
+      switch Money.parse(number) {
+      case .failure(.tooManyDecimals): return fail("must have at most two decimal places")
+      case .failure(.outOfRange): return fail("is out of range for an amount of money")
+      case .success(let money):
+        switch rule {
+        case .positive where money.cents <= 0: return fail("must be greater than 0")
+        case .nonNegative where money.cents < 0: return fail("must not be negative")
+        default: return money.json
+        }
+      }
+    case .oneOf(let choices):
+      guard let text = text() else { return nil }
+      return choices.contains(text)
+        ? value : fail("must be one of: \(choices.joined(separator: ", "))")
+    case .patientID:
+      guard PatientID.canonical(value) != nil, value.stringValue != nil || value.int64Value != nil
+      else {
+        return fail("must be a patient id (a non-empty string or an integer)")
+      }
+      return value.int64Value.map { JSONValue($0) } ?? value
+    case .reference(let target):
+      guard case .number(let number) = value, let id = number.int64Value, id > 0 else {
+        return fail("must be the integer id of a \(target.rawValue)")
+      }
+      return JSONValue(id)
+    case .object(let fields):
+      guard case .object(let object) = value else {
+        return fail("must be an object, not \(value.typeName)")
+      }
+      var output = JSONObject()
+      for member in object where !fields.contains(where: { $0.name == member.key }) {
+        errors.append(FieldError(path.appending(member.key), "unknown field"))
+      }
+      for field in fields {
+        let fieldPath = path.appending(field.name)
+        guard let fieldValue = object[field.name], !fieldValue.isNull else {
+          switch field.presence {
+          case .required: errors.append(FieldError(fieldPath, "is required"))
+          case .defaulted(let defaultValue): output.appendUnchecked(field.name, defaultValue)
+          case .optional, .defaultedFromPatient: break
+          }
+          continue
+        }
+        if let canonical = check(fieldValue, field.type, at: fieldPath, errors: &errors) {
+          output.appendUnchecked(field.name, canonical)
+        }
+      }
+      return .object(output)
+    case .array(let element, let minItems):
+      guard case .array(let items) = value else {
+        return fail("must be an array, not \(value.typeName)")
+      }
+      if items.count < minItems {
+        return fail("must have at least \(minItems) item\(minItems == 1 ? "" : "s")")
+      }
+      var output: [JSONValue] = []
+      output.reserveCapacity(items.count)
+      for (index, item) in items.enumerated() {
+        if let canonical = check(item, element, at: path.appending(index), errors: &errors) {
+          output.append(canonical)
+        }
+      }
+      return .array(output)
+    case .meta:
+      return fail("is kept by the server")
+    }
+  }
+}
+
+/// Every problem found in one entity.
+public struct ValidationFailure: Error, Sendable, Equatable {
+  public let errors: [FieldError]
+
+  public init(errors: [FieldError]) { self.errors = errors }
+}

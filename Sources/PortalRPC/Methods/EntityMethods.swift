@@ -1,0 +1,199 @@
+internal import DataSync
+public import Domain
+internal import PortalJSON
+
+/// The methods every entity shares, written once: `add<E>`, `sync<E>Data`, `delete<E>`,
+/// `get<E>`, `get<Es>` and `getPatient<Es>`, named and shaped as the seed's `DataSyncContextType`.
+///
+/// - SeeAlso: `protocol.md`, "Methods: the DataSync context, one to one".
+public enum EntityMethods {
+  public static func specs(for kind: EntityKind) -> [MethodSpec] {
+    let entity = reference(kind.typeName)
+    let idParam = Param.required(
+      kind.idParameter, kind.name == .patient ? .stringOrInteger : .integer,
+      "The \(kind.typeName)'s id.",
+      schema: kind.name == .patient
+        ? ["anyOf": [["type": "string", "minLength": 1], ["type": "integer"]]]
+        : ["type": "integer", "minimum": 1])
+    var specs = [
+      MethodSpec(
+        kind.addMethod,
+        summary: "Adds a \(kind.typeName); the server assigns its id and the fields it keeps.",
+        params: [
+          .required(
+            kind.addParameter, .object, "The new record, without id or meta.", schema: entity)
+        ],
+        result: (kind.typeName, entity),
+        errors: [.invalidParams, .notFound, .storageUnavailable]
+      ) { call in
+        .encoded(try call.dataSync.add(kind, call.arguments.object(kind.addParameter)!))
+      },
+      MethodSpec(
+        kind.syncMethod,
+        summary:
+          "Updates a \(kind.typeName) with a JSON Merge Patch; the result must be a valid \(kind.typeName). With expectedVersion, a stale version is refused.",
+        params: [
+          idParam,
+          .required("updates", .object, "A JSON Merge Patch (RFC 7396) of the record's fields."),
+          .optional("expectedVersion", .integer, "The meta.version the update was based on."),
+        ],
+        result: (kind.typeName, entity),
+        errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable]
+      ) { call in
+        .encoded(
+          try call.dataSync.sync(
+            kind, id: call.arguments[kind.idParameter]!, updates: call.arguments.object("updates")!,
+            expectedVersion: call.arguments.int64("expectedVersion")))
+      },
+      MethodSpec(
+        kind.deleteMethod,
+        summary: kind.name == .patient
+          ? "Deletes a patient; refused while the patient has records, unless cascade is true, which deletes them in the same atomic write."
+          : "Deletes a \(kind.typeName).",
+        params: kind.name == .patient
+          ? [idParam, .optional("cascade", .boolean, "Also delete every record of the patient.")]
+          : [idParam],
+        result: ("DeleteResult", reference("DeleteResult")),
+        errors: kind.name == .patient
+          ? [.invalidParams, .notFound, .relatedRecordsExist, .storageUnavailable]
+          : [.invalidParams, .notFound, .storageUnavailable]
+      ) { call in
+        .value(
+          try call.dataSync.delete(
+            kind, id: call.arguments[kind.idParameter]!,
+            cascade: kind.name == .patient && call.arguments.bool("cascade") == true))
+      },
+      MethodSpec(
+        kind.getMethod,
+        summary: "One \(kind.typeName), as stored.",
+        params: [idParam],
+        result: (kind.typeName, entity),
+        errors: [.invalidParams, .notFound]
+      ) { call in
+        .encoded(try call.dataSync.get(kind, id: call.arguments[kind.idParameter]!))
+      },
+      MethodSpec(
+        kind.listMethod,
+        summary:
+          "\(kind.typeName) records matching a filter, sorted, a page at a time (limit 100 by default, 1000 at most).",
+        params: [
+          .optional(
+            "query", .object, "{filter?, sort?, limit?, cursor?}", schema: reference("ListQuery"))
+        ],
+        result: ("\(kind.typeName)Page", page(of: entity)),
+        errors: [.invalidParams]
+      ) { call in
+        .encoded(try call.dataSync.list(kind, query: call.arguments["query"]))
+      },
+    ]
+    if let perPatient = kind.perPatientMethod {
+      specs.append(
+        MethodSpec(
+          perPatient,
+          summary: "The patient's \(kind.pluralName), sorted by id.",
+          params: [
+            .required(
+              "patientId", .stringOrInteger, "The patient's id (a string or an integer).",
+              schema: ["anyOf": [["type": "string", "minLength": 1], ["type": "integer"]]])
+          ],
+          result: (kind.pluralName, ["type": "array", "items": entity]),
+          errors: [.invalidParams, .notFound]
+        ) { call in
+          .encoded(try call.dataSync.records(kind, ofPatient: call.arguments["patientId"]!))
+        })
+    }
+    return specs
+  }
+
+  static func reference(_ name: String) -> JSONValue {
+    ["$ref": .string("#/components/schemas/\(name)")]
+  }
+
+  static func page(of item: JSONValue) -> JSONValue {
+    [
+      "type": "object",
+      "required": ["items", "total", "nextCursor"],
+      "properties": [
+        "items": ["type": "array", "items": item],
+        "total": ["type": "integer", "minimum": 0],
+        "nextCursor": [
+          "type": ["string", "null"],
+          "description":
+            "Pass as query.cursor (with the same filter and sort) for the next page; null on the last page.",
+        ],
+      ],
+    ]
+  }
+
+  /// Shared schemas the entity methods refer to.
+  static var sharedSchemas: JSONObject {
+    [
+      "DeleteResult": [
+        "type": "object",
+        "required": ["deleted", "related"],
+        "properties": [
+          "deleted": reference("RecordRef"),
+          "related": [
+            "type": "array", "items": reference("RecordRef"),
+            "description": "Other records deleted with it (deletePatient with cascade).",
+          ],
+        ],
+      ],
+      "RecordRef": [
+        "type": "object",
+        "required": ["entityType", "id"],
+        "properties": [
+          "entityType": [
+            "type": "string", "enum": .array(EntityKind.Name.allCases.map { .string($0.rawValue) }),
+          ],
+          "id": ["type": ["string", "integer"]],
+        ],
+      ],
+      "ListQuery": [
+        "type": "object",
+        "additionalProperties": false,
+        "properties": [
+          "filter": [
+            "type": "object",
+            "description":
+              "field: value (equality) or field: {operator: value}; operators eq ne lt lte gt gte in contains; any top-level field.",
+            "additionalProperties": [
+              "anyOf": [
+                ["type": ["string", "number", "boolean", "null"]],
+                [
+                  "type": "object",
+                  "propertyNames": [
+                    "enum": .array(ListQuery.Operator.allCases.map { .string($0.rawValue) })
+                  ],
+                  "minProperties": 1,
+                ],
+              ]
+            ],
+          ],
+          "sort": [
+            "type": "array", "maxItems": JSONValue(ListQuery.maximumSortKeys),
+            "items": [
+              "type": "object",
+              "required": ["field"],
+              "additionalProperties": false,
+              "properties": [
+                "field": ["type": "string"],
+                "direction": ["type": "string", "enum": ["asc", "desc"], "default": "asc"],
+              ],
+            ],
+          ],
+          "limit": [
+            "type": "integer", "minimum": 1, "maximum": JSONValue(ListQuery.maximumLimit),
+            "default": JSONValue(ListQuery.defaultLimit),
+          ],
+          "cursor": ["type": "string", "description": "nextCursor from the previous page."],
+        ],
+      ],
+    ]
+  }
+}
+
+extension MethodCall {
+  /// The DataSync operations of this session.
+  var dataSync: DataSync { session.dataSync }
+}

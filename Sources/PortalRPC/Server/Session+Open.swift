@@ -1,0 +1,52 @@
+internal import DataSync
+internal import Domain
+internal import Storage
+
+#if canImport(Glibc)
+  internal import Glibc
+#elseif canImport(Darwin)
+  internal import Darwin
+#endif
+
+extension Session {
+  /// Opens the store the configuration names (creating and migrating it as needed), fills it
+  /// with the demo practice when asked and empty, and returns a session over it.
+  public static func open(configuration: ServerConfiguration) throws -> Session {
+    let clock = configuration.fixedClock.flatMap(Timestamp.init).map(Clock.fixed) ?? .system
+    let store = try Store(
+      directory: configuration.dataDirectory,
+      options: Store.Options(synchronousFull: configuration.durability == .full),
+      now: clock.now())
+    let dataSync = DataSync(store: store, clock: clock, origin: processToken())
+    let session = Session(configuration: configuration, dataSync: dataSync)
+    if configuration.demo {
+      dataSync.currentMethod = "demo"
+      if try DemoPractice.fill(dataSync) {
+        session.log.info("filled the empty store with the demo practice")
+      }
+      try dataSync.commit()
+      _ = dataSync.takeEvents()
+    }
+    return session
+  }
+
+  /// A random token naming this process in the change log (its changes' `origin`).
+  static func processToken() -> String {
+    var bytes = [UInt8](repeating: 0, count: 8)
+    let random = Glibc.open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+    let filled =
+      random < 0 ? -1 : bytes.withUnsafeMutableBytes { read(random, $0.baseAddress, $0.count) }
+    if random >= 0 { close(random) }
+    if filled != 8 {
+      var seed = UInt64(getpid()) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(Glibc.clock())
+      for index in bytes.indices {
+        seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        bytes[index] = UInt8(truncatingIfNeeded: seed >> 56)
+      }
+    }
+    return bytes.map {
+      String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+    }
+    .joined()
+  }
+}

@@ -1,0 +1,59 @@
+internal import CSQLite
+
+/// One SQLite connection with a cache of prepared statements. Deliberately not Sendable: one
+/// serial owner uses it.
+final class Database {
+  let handle: OpaquePointer
+  private var statements: [String: Statement] = [:]
+
+  /// Opens (creating if needed) the file at `path`, or an in-memory database for nil.
+  init(path: String?) throws(StorageError) {
+    var handle: OpaquePointer?
+    let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+    let code = sqlite3_open_v2(path ?? ":memory:", &handle, flags, nil)
+    guard code == SQLITE_OK, let handle else {
+      sqlite3_close_v2(handle)
+      throw StorageError.from(code: code, sql: "open")
+    }
+    self.handle = handle
+    sqlite3_extended_result_codes(handle, 1)
+  }
+
+  deinit {
+    statements.removeAll()
+    sqlite3_close_v2(handle)
+  }
+
+  /// A cached prepared statement for `sql` (prepared once per connection).
+  func statement(_ sql: String) throws(StorageError) -> Statement {
+    if let cached = statements[sql] { return cached }
+    let statement = try Statement(self, sql, persistent: true)
+    statements[sql] = statement
+    return statement
+  }
+
+  /// Runs one or more statements that take no parameters.
+  func execute(_ sql: String) throws(StorageError) {
+    let code = sqlite3_exec(handle, sql, nil, nil, nil)
+    guard code == SQLITE_OK else {
+      throw StorageError.from(code: sqlite3_extended_errcode(handle), sql: sql)
+    }
+  }
+
+  /// The first column of the first row, as an integer (nil when there is no row or it is NULL).
+  func integer(_ sql: String, _ values: [SQLValue] = []) throws(StorageError) -> Int64? {
+    let statement = try statement(sql).bind(values)
+    guard try statement.step() else { return nil }
+    defer { statement.finish() }
+    return statement.isNull(0) ? nil : statement.int64(0)
+  }
+
+  func setBusyTimeout(milliseconds: Int32) { sqlite3_busy_timeout(handle, milliseconds) }
+
+  var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+  var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+  var changes: Int { Int(sqlite3_changes(handle)) }
+
+  /// The version of the SQLite library in use.
+  static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}

@@ -1,0 +1,41 @@
+/// Why the store could not do what was asked. Descriptions name the SQL and the SQLite code,
+/// never a bound value, so they are safe to log.
+public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The store cannot take changes now; nothing was changed (disk full, read-only, locked by
+  /// another process past the busy timeout, or an I/O error).
+  case unavailable(Unavailability, code: Int32)
+  /// The file is not a store we can read: damaged, not SQLite, or from a newer version.
+  case unusable(String)
+  /// A statement failed for a reason that is a bug on our side (a constraint, a misuse).
+  case failed(code: Int32, sql: String)
+
+  public enum Unavailability: String, Sendable {
+    case diskFull = "the disk is full"
+    case readOnly = "the data directory is read-only"
+    case busy = "the store is locked by another process and stayed locked past the busy timeout"
+    case ioError = "the disk reported an I/O error"
+    case cannotOpen = "the store file cannot be opened"
+  }
+
+  public var description: String {
+    switch self {
+    case .unavailable(let reason, let code): "\(reason.rawValue) (SQLite code \(code))"
+    case .unusable(let reason): reason
+    case .failed(let code, let sql): "SQLite code \(code) in: \(sql)"
+    }
+  }
+
+  /// Classifies an SQLite result code (extended codes included).
+  static func from(code: Int32, sql: String) -> StorageError {
+    switch code & 0xFF {
+    case 13: .unavailable(.diskFull, code: code)  // SQLITE_FULL
+    case 8: .unavailable(.readOnly, code: code)  // SQLITE_READONLY
+    case 5, 6: .unavailable(.busy, code: code)  // SQLITE_BUSY, SQLITE_LOCKED
+    case 10: .unavailable(.ioError, code: code)  // SQLITE_IOERR
+    case 14: .unavailable(.cannotOpen, code: code)  // SQLITE_CANTOPEN
+    case 11, 26:
+      .unusable("the store file is damaged or is not a PortalRPC store (SQLite code \(code))")
+    default: .failed(code: code, sql: sql)
+    }
+  }
+}

@@ -1,0 +1,157 @@
+public import Domain
+internal import PortalJSON
+
+/// One page of a list query.
+public struct ListPage: Sendable {
+  /// Each item's JSON and its place in id order (the patient's ordinal, or the record's id).
+  public let items: [(document: [UInt8], rowOrder: Int64)]
+  /// How many records match the filter, over all pages.
+  public let total: Int
+  /// True when another page follows this one.
+  public let hasMore: Bool
+}
+
+/// `get<Es>(query)` in SQL: conditions on `doc ->> '$.field'` (or on the id and owner columns),
+/// keyset pagination on the sort keys and the id, so a page never skips or repeats a record
+/// because others were added or removed.
+extension Store {
+  public func list(_ query: ListQuery) throws(StorageError) -> ListPage {
+    let kind = query.kind
+    var conditions: [String] = []
+    var values: [SQLValue] = []
+    for condition in query.conditions {
+      let (sql, bound) = Self.sql(for: condition, kind)
+      conditions.append(sql)
+      values += bound
+    }
+    let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    let total = try Statement(
+      database, "SELECT count(*) FROM \(kind.tableName)\(filter)", persistent: false)
+    total.bind(values)
+    _ = try total.step()
+    let count = Int(total.int64(0))
+    total.finish()
+
+    var pageConditions = conditions
+    var pageValues = values
+    if let after = query.after {
+      let (sql, bound) = Self.keysetPredicate(query, after: after)
+      pageConditions.append(sql)
+      pageValues += bound
+    }
+    let order =
+      (query.sort.map { "\(Self.expression($0.field, kind)) \($0.descending ? "DESC" : "ASC")" }
+      + ["\(Self.orderColumn(kind)) ASC"]).joined(separator: ", ")
+    let pageFilter =
+      pageConditions.isEmpty ? "" : " WHERE " + pageConditions.joined(separator: " AND ")
+    let page = try Statement(
+      database,
+      "SELECT doc, \(Self.orderColumn(kind)) FROM \(kind.tableName)\(pageFilter) ORDER BY \(order) LIMIT ?",
+      persistent: false)
+    page.bind(pageValues + [.integer(Int64(query.limit) + 1)])
+    var items: [(document: [UInt8], rowOrder: Int64)] = []
+    items.reserveCapacity(min(query.limit, count))
+    var hasMore = false
+    while try page.step() {
+      if items.count == query.limit {
+        hasMore = true
+        page.finish()
+        break
+      }
+      items.append((page.bytes(0), page.int64(1)))
+    }
+    return ListPage(items: items, total: count, hasMore: hasMore)
+  }
+
+  /// The column that orders records "by id": a patient's ordinal (creation order, which is the
+  /// numeric order of generated ids), or the integer id.
+  static func orderColumn(_ kind: EntityKind) -> String {
+    kind.belongsToPatient ? "id" : "ordinal"
+  }
+
+  /// The SQL expression for a top-level field.
+  static func expression(_ field: Field, _ kind: EntityKind) -> String {
+    switch field.name {
+    case "id": "id"
+    case "patientId" where kind.belongsToPatient: "patient_id"
+    default: "(doc ->> '$.\(field.name)')"
+    }
+  }
+
+  /// A JSON value as the SQL value its field's expression compares with.
+  static func sqlValue(_ value: JSONValue, _ field: Field, _ kind: EntityKind) -> SQLValue {
+    if field.name == "patientId" || (field.name == "id" && !kind.belongsToPatient) {
+      return PatientID.canonical(value).map(SQLValue.text) ?? .null
+    }
+    switch value {
+    case .string(let text): return .text(text)
+    case .number(let number):
+      if let integer = number.int64Value { return .integer(integer) }
+      return .real(number.doubleValue)
+    case .bool(let flag): return .integer(flag ? 1 : 0)
+    default: return .null
+    }
+  }
+
+  private static func sql(for condition: ListQuery.Condition, _ kind: EntityKind) -> (
+    String, [SQLValue]
+  ) {
+    let field = condition.field
+    let expression = expression(field, kind)
+    let value = { sqlValue(condition.value, field, kind) }
+    switch condition.op {
+    case .eq: return ("\(expression) = ?", [value()])
+    case .ne: return ("\(expression) IS NOT ?", [value()])
+    case .lt: return ("\(expression) < ?", [value()])
+    case .lte: return ("\(expression) <= ?", [value()])
+    case .gt: return ("\(expression) > ?", [value()])
+    case .gte: return ("\(expression) >= ?", [value()])
+    case .in:
+      let items = condition.value.arrayValue ?? []
+      let marks = Array(repeating: "?", count: items.count).joined(separator: ", ")
+      return ("\(expression) IN (\(marks))", items.map { sqlValue($0, field, kind) })
+    case .contains:
+      if case .array = field.type {
+        return (
+          "EXISTS (SELECT 1 FROM json_each(doc, '$.\(field.name)') WHERE value = ?)", [value()]
+        )
+      }
+      return ("instr(lower(\(expression)), lower(?)) > 0", [value()])
+    }
+  }
+
+  /// Rows strictly after the cursor in (sort keys…, id) order, NULLs first when ascending.
+  private static func keysetPredicate(_ query: ListQuery, after: [JSONValue]) -> (
+    String, [SQLValue]
+  ) {
+    let kind = query.kind
+    var alternatives: [String] = []
+    var values: [SQLValue] = []
+    var equalSoFar: [String] = []
+    var equalValues: [SQLValue] = []
+    for (index, key) in query.sort.enumerated() {
+      let expression = expression(key.field, kind)
+      let value = after[index]
+      var step: String
+      var stepValues: [SQLValue] = []
+      if value.isNull {
+        step = key.descending ? "0" : "\(expression) IS NOT NULL"
+      } else if key.descending {
+        step = "(\(expression) < ? OR \(expression) IS NULL)"
+        stepValues = [sqlValue(value, key.field, kind)]
+      } else {
+        step = "\(expression) > ?"
+        stepValues = [sqlValue(value, key.field, kind)]
+      }
+      alternatives.append("(" + (equalSoFar + [step]).joined(separator: " AND ") + ")")
+      values += equalValues + stepValues
+      equalSoFar.append("\(expression) IS ?")
+      equalValues.append(value.isNull ? .null : sqlValue(value, key.field, kind))
+    }
+    let last = after[after.count - 1].int64Value ?? 0
+    alternatives.append(
+      "(" + (equalSoFar + ["\(orderColumn(kind)) > ?"]).joined(separator: " AND ") + ")")
+    values += equalValues + [.integer(last)]
+    return ("(" + alternatives.joined(separator: " OR ") + ")", values)
+  }
+}

@@ -1,0 +1,129 @@
+public import Domain
+
+/// The durable source of truth: one SQLite file in WAL mode holding every record, the id
+/// sequences and the change log. Writes happen in `BEGIN IMMEDIATE` transactions, each request in
+/// its own savepoint, so several requests can share one commit (and one fsync) while each still
+/// succeeds or fails alone.
+///
+/// Not Sendable: one thread owns a store. Other processes may open the same file.
+public final class Store {
+  public struct Options: Sendable {
+    /// `full`: a commit is on disk before it returns. `normal`: it survives a crash of this
+    /// process, not a power cut.
+    public var synchronousFull: Bool
+    /// How long to wait for another process's write lock before giving up with `busy`.
+    public var busyTimeoutMilliseconds: Int32
+
+    public init(synchronousFull: Bool = true, busyTimeoutMilliseconds: Int32 = 5000) {
+      self.synchronousFull = synchronousFull
+      self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+    }
+  }
+
+  /// The file name inside the data directory.
+  public static let fileName = "portal.db"
+
+  /// The store's file, or nil when it lives in memory.
+  public let path: String?
+  let database: Database
+
+  /// Opens (creating and migrating as needed) the store in `directory`, or in memory for nil.
+  public init(
+    directory: String?, options: Options = Options(), migrations: [Migration] = Migrations.all,
+    now: Timestamp
+  ) throws(StorageError) {
+    path = directory.map { $0 + "/" + Store.fileName }
+    database = try Database(path: path)
+    database.setBusyTimeout(milliseconds: options.busyTimeoutMilliseconds)
+    if path != nil {
+      let mode = try database.statement("PRAGMA journal_mode=WAL")
+      guard try mode.step(), mode.text(0) == "wal" else {
+        mode.finish()
+        throw StorageError.unusable("the store could not switch to write-ahead logging")
+      }
+      mode.finish()
+    }
+    try database.execute(
+      """
+      PRAGMA synchronous=\(options.synchronousFull ? "FULL" : "NORMAL");
+      PRAGMA foreign_keys=ON;
+      PRAGMA temp_store=MEMORY;
+      PRAGMA cache_size=-8192;
+      """)
+    try Migrations.migrate(database, with: migrations, at: now.description)
+  }
+
+  /// The SQLite library's version.
+  public static var sqliteVersion: String { Database.libraryVersion }
+
+  /// The schema version recorded in the file.
+  public func schemaVersion() throws(StorageError) -> Int {
+    Int(try database.integer("SELECT max(version) FROM schema_migrations") ?? 0)
+  }
+
+  // MARK: Transactions
+
+  /// True inside a write transaction (after `beginWrite`).
+  public private(set) var isWriting = false
+
+  public var isInTransaction: Bool { database.isInTransaction }
+
+  /// Takes the write lock (`BEGIN IMMEDIATE`), ending a read transaction first. Waits up to the
+  /// busy timeout for another process.
+  public func beginWrite() throws(StorageError) {
+    if isWriting { return }
+    if database.isInTransaction { try database.execute("COMMIT") }
+    try database.execute("BEGIN IMMEDIATE")
+    isWriting = true
+  }
+
+  /// Opens a read transaction if none is open, so a run of reads sees one snapshot and pays for
+  /// it once.
+  public func beginRead() throws(StorageError) {
+    if !database.isInTransaction { try database.execute("BEGIN DEFERRED") }
+  }
+
+  /// Commits whatever transaction is open (the write lock is released).
+  public func commit() throws(StorageError) {
+    defer { isWriting = false }
+    guard database.isInTransaction else { return }
+    do {
+      try database.execute("COMMIT")
+    } catch {
+      rollback()
+      throw error
+    }
+  }
+
+  /// Abandons the open transaction, if any.
+  public func rollback() {
+    isWriting = false
+    if database.isInTransaction { try? database.execute("ROLLBACK") }
+  }
+
+  /// Runs `body` in a savepoint of the write transaction: its changes stay if it returns and are
+  /// undone, alone, if it throws. Several requests share one commit this way.
+  public func inSavepoint<T>(_ body: () throws -> T) throws -> T {
+    try beginWrite()
+    try database.execute("SAVEPOINT request")
+    do {
+      let result = try body()
+      try database.execute("RELEASE request")
+      return result
+    } catch {
+      try? database.execute("ROLLBACK TO request; RELEASE request")
+      throw error
+    }
+  }
+
+  // MARK: Sequences
+
+  /// The next value of a named sequence (`patient`, `appointment`, `claimNumber`, …). Values are
+  /// never reused, even after a delete.
+  public func nextValue(of sequence: String) throws(StorageError) -> Int64 {
+    try database.statement(
+      "INSERT INTO sequences(name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
+    ).bind([.text(sequence)]).run()
+    return try database.integer("SELECT value FROM sequences WHERE name = ?", [.text(sequence)])!
+  }
+}
