@@ -87,7 +87,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "portal-bench",
-      dependencies: ["PortalJSON", "PortalRPC"],
+      dependencies: ["PortalJSON", "PortalRPC", "Storage", "Domain"],
       swiftSettings: swiftSettings
     ),
   ],

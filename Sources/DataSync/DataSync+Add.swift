@@ -14,15 +14,16 @@ extension DataSync {
       let owner = try patient(client["patientId"]!)
       client["patientId"] = owner.document["id"]
       try fillFromPatient(kind, &client, owner.document)
-      try checkReferences(kind, client, patientKey: owner.key)
-      let id = try store.nextValue(of: kind.name.rawValue)
+      try checkReferences(kind, client, patientOrdinal: owner.ordinal)
+      let id = try store.nextID(for: kind)
       var server: JSONObject = ["id": JSONValue(id), "meta": meta.json]
       server.merge(copiedValues(kind, client, patient: owner.document))
       if kind.name == .insuranceClaim {
-        server["claimNumber"] = .string(Self.claimNumber(try store.nextValue(of: "claimNumber")))
+        server["claimNumber"] = .string(Self.claimNumber(id))
       }
       let document = EncodedJSON(EntityDocument.assemble(kind, client: client, server: server))
-      try store.insert(kind, id: id, patientKey: owner.key, version: 1, document: document.bytes)
+      try store.insert(
+        kind, id: id, patientOrdinal: owner.ordinal, version: 1, document: document.bytes)
       try log(
         .created, kind, id: JSONValue(id), version: 1, patientID: client["patientId"], fields: nil,
         entity: document, context: context)
@@ -32,10 +33,10 @@ extension DataSync {
 
   private func addPatient(_ client: JSONObject, meta: Meta, context: Context) throws -> EncodedJSON
   {
-    var ordinal = try store.nextValue(of: "patient")
+    var ordinal = try store.nextID(for: .patient)
     var key = PatientID.generated(ordinal: ordinal)
     while try store.record(.patient, .patient(key)) != nil {  // an imported id may hold this one
-      ordinal = try store.nextValue(of: "patient")
+      ordinal += 1
       key = PatientID.generated(ordinal: ordinal)
     }
     let server: JSONObject = [
@@ -51,14 +52,14 @@ extension DataSync {
     let opening = client["outstandingBalance"].flatMap(Money.init) ?? .zero
     let document = EncodedJSON(EntityDocument.assemble(.patient, client: client, server: server))
     try store.insertPatient(
-      key: key, ordinal: ordinal, version: 1, openingBalance: opening, document: document.bytes)
+      id: key, ordinal: ordinal, version: 1, openingBalance: opening, document: document.bytes)
     try log(
       .created, .patient, id: .string(key), version: 1, patientID: .string(key), fields: nil,
       entity: document, context: context)
     return document
   }
 
-  /// `CLM-000001`: six digits at least.
+  /// `CLM-000001`: the claim's id, six digits at least (unique because ids are never reused).
   static func claimNumber(_ value: Int64) -> String {
     let digits = String(value)
     return "CLM-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
@@ -101,7 +102,7 @@ extension DataSync {
   }
 
   /// Every reference (`appointmentId`, `claimId`) names a record of the same patient.
-  func checkReferences(_ kind: EntityKind, _ client: JSONObject, patientKey: String) throws {
+  func checkReferences(_ kind: EntityKind, _ client: JSONObject, patientOrdinal: Int64) throws {
     var errors: [FieldError] = []
     for field in kind.fields {
       guard case .reference(let target) = field.type, let id = client[field.name]?.int64Value else {
@@ -112,7 +113,7 @@ extension DataSync {
         errors.append(FieldError(field: field.name, "no \(target.rawValue) has this id"))
         continue
       }
-      if record.patientKey != patientKey {
+      if record.patientOrdinal != patientOrdinal {
         errors.append(FieldError(field: field.name, "belongs to another patient"))
       }
     }

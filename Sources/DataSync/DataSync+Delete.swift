@@ -10,17 +10,18 @@ extension DataSync {
       let (key, record, current) = try existing(kind, id)
       let storedID = current["id"] ?? id
       var related: [JSONValue] = []
-      if kind.name == .patient, case .patient(let patientKey) = key {
+      if kind.name == .patient {
+        let ordinal = record.patientOrdinal
         var counts = JSONObject()
         for child in EntityKind.all where child.belongsToPatient {
-          let count = try store.count(child, ofPatient: patientKey)
+          let count = try store.count(child, ofPatient: ordinal)
           if count > 0 { counts[child.pluralName] = JSONValue(count) }
         }
         if !counts.isEmpty && !cascade {
           throw DomainError.relatedRecordsExist(.patient, id: storedID, counts: counts)
         }
         for child in EntityKind.all where child.belongsToPatient {
-          for row in try store.records(child, ofPatient: patientKey) {
+          for row in try store.records(child, ofPatient: ordinal) {
             try store.delete(child, .integer(row.id))
             try log(
               .deleted, child, id: JSONValue(row.id), version: row.version + 1, patientID: storedID,

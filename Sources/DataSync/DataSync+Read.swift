@@ -45,7 +45,7 @@ extension DataSync {
   public func records(_ kind: EntityKind, ofPatient patientID: JSONValue) throws -> EncodedJSON {
     try read {
       let owner = try patient(patientID)
-      let rows = try store.records(kind, ofPatient: owner.key)
+      let rows = try store.records(kind, ofPatient: owner.ordinal)
       let writer = JSONWriter(capacity: 2 + rows.reduce(0) { $0 + $1.document.count + 1 })
       writer.append(UInt8(ascii: "["))
       for (index, row) in rows.enumerated() {

@@ -21,13 +21,13 @@ extension DataSync {
       var client = try Validator(mode: .update, today: context.now.date).validate(merged, as: kind)
         .mapError(DomainError.invalid).get()
       var server = EntityDocument.serverPart(of: current, kind)
-      var ownerKey = record.patientKey
+      var ownerOrdinal = record.patientOrdinal
       if kind.belongsToPatient {
         let owner = try patient(client["patientId"]!)
-        ownerKey = owner.key
+        ownerOrdinal = owner.ordinal
         client["patientId"] = owner.document["id"]
         try fillFromPatient(kind, &client, owner.document)
-        try checkReferences(kind, client, patientKey: owner.key)
+        try checkReferences(kind, client, patientOrdinal: owner.ordinal)
         server.merge(copiedValues(kind, client, patient: owner.document))
       }
       let unchanged = EntityDocument.assemble(kind, client: client, server: server)
@@ -38,7 +38,8 @@ extension DataSync {
       server["meta"] = meta.json
       let document = EncodedJSON(EntityDocument.assemble(kind, client: client, server: server))
       try store.update(
-        kind, key, patientKey: ownerKey, version: meta.version, document: document.bytes)
+        kind, record, key: key, patientOrdinal: ownerOrdinal, version: meta.version,
+        document: document.bytes)
       try log(
         .updated, kind, id: current["id"] ?? id, version: meta.version,
         patientID: kind.belongsToPatient ? client["patientId"] : current["id"], fields: fields,

@@ -111,11 +111,11 @@ public final class DataSync {
   }
 
   /// The patient a `patientId` value names, or not-found naming it.
-  func patient(_ id: JSONValue) throws -> (key: String, document: JSONObject) {
+  func patient(_ id: JSONValue) throws -> (ordinal: Int64, document: JSONObject) {
     guard let canonical = PatientID.canonical(id),
       let record = try store.record(.patient, .patient(canonical))
     else { throw DomainError.notFound(.patient, id: id) }
-    return (canonical, try Self.object(record.document))
+    return (record.patientOrdinal, try Self.object(record.document))
   }
 
   static func object(_ bytes: [UInt8]) throws -> JSONObject {

@@ -32,6 +32,12 @@ final class Database {
     return statement
   }
 
+  /// Runs one statement without parameters through the statement cache (transaction control is
+  /// run per request, so it should not be parsed per request).
+  func run(_ sql: String) throws(StorageError) {
+    try statement(sql).bind([]).run()
+  }
+
   /// Runs one or more statements that take no parameters.
   func execute(_ sql: String) throws(StorageError) {
     let code = sqlite3_exec(handle, sql, nil, nil, nil)

@@ -13,8 +13,8 @@ public struct Migration: Sendable {
   }
 }
 
-/// The store's schema history. Append only: a store written by an older version is brought up to
-/// date on open, in one transaction.
+/// The store's schema history. Append only (their SQL is written out, never derived from today's
+/// code): a store written by an older version is brought up to date on open, in one transaction.
 public enum Migrations {
   public static let all: [Migration] = [
     Migration(version: 1, name: "records", sql: recordTables),
@@ -25,63 +25,70 @@ public enum Migrations {
   /// The newest schema version this build knows.
   public static var latestVersion: Int { all.last?.version ?? 0 }
 
-  // Migrations are history: their SQL is written out, never derived from today's code.
+  /// Records keep their canonical JSON in `doc`. A patient's rowid is its ordinal: generated ids
+  /// (`P001`) are found by it, so adding a patient writes no index page; only ids of another form
+  /// (imported ones) are indexed, in `custom_id`. Other records point at their patient's ordinal.
+  /// `retired_ids` remembers the largest id each table ever deleted, so ids are never handed out
+  /// twice (AUTOINCREMENT would do the same at the cost of one more page per commit).
   private static let recordTables = """
-    CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE retired_ids (table_name TEXT PRIMARY KEY, max_id INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE patients (
-      id TEXT PRIMARY KEY,
-      ordinal INTEGER NOT NULL UNIQUE,
+      ordinal INTEGER PRIMARY KEY,
+      custom_id TEXT,
       version INTEGER NOT NULL,
       opening_balance INTEGER NOT NULL DEFAULT 0,
       doc TEXT NOT NULL
     );
+    CREATE UNIQUE INDEX patients_by_custom_id ON patients(custom_id) WHERE custom_id IS NOT NULL;
     CREATE TABLE appointments (
       id INTEGER PRIMARY KEY,
-      patient_id TEXT NOT NULL REFERENCES patients(id),
+      patient INTEGER NOT NULL REFERENCES patients(ordinal),
       version INTEGER NOT NULL,
       doc TEXT NOT NULL
     );
     CREATE TABLE message_threads (
       id INTEGER PRIMARY KEY,
-      patient_id TEXT NOT NULL REFERENCES patients(id),
+      patient INTEGER NOT NULL REFERENCES patients(ordinal),
       version INTEGER NOT NULL,
       doc TEXT NOT NULL
     );
     CREATE TABLE prescriptions (
       id INTEGER PRIMARY KEY,
-      patient_id TEXT NOT NULL REFERENCES patients(id),
+      patient INTEGER NOT NULL REFERENCES patients(ordinal),
       version INTEGER NOT NULL,
       doc TEXT NOT NULL
     );
     CREATE TABLE documents (
       id INTEGER PRIMARY KEY,
-      patient_id TEXT NOT NULL REFERENCES patients(id),
+      patient INTEGER NOT NULL REFERENCES patients(ordinal),
       version INTEGER NOT NULL,
       doc TEXT NOT NULL
     );
     CREATE TABLE care_plans (
       id INTEGER PRIMARY KEY,
-      patient_id TEXT NOT NULL REFERENCES patients(id),
+      patient INTEGER NOT NULL REFERENCES patients(ordinal),
       version INTEGER NOT NULL,
       doc TEXT NOT NULL
     );
     CREATE TABLE transactions (
       id INTEGER PRIMARY KEY,
-      patient_id TEXT NOT NULL REFERENCES patients(id),
+      patient INTEGER NOT NULL REFERENCES patients(ordinal),
       version INTEGER NOT NULL,
       doc TEXT NOT NULL
     );
     CREATE TABLE insurance_claims (
       id INTEGER PRIMARY KEY,
-      patient_id TEXT NOT NULL REFERENCES patients(id),
+      patient INTEGER NOT NULL REFERENCES patients(ordinal),
       version INTEGER NOT NULL,
       doc TEXT NOT NULL
     );
     """
 
+  /// Change rows are never deleted, so the rowid (max + 1, allocated inside the writing
+  /// transaction) is a gap-free sequence: a rolled-back change gives its number back.
   private static let changeLog = """
     CREATE TABLE changes (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      seq INTEGER PRIMARY KEY,
       entity_type TEXT NOT NULL,
       entity_id TEXT NOT NULL,
       change TEXT NOT NULL,
@@ -96,13 +103,13 @@ public enum Migrations {
     """
 
   private static let perPatientIndexes = """
-    CREATE INDEX appointments_by_patient ON appointments(patient_id, id);
-    CREATE INDEX message_threads_by_patient ON message_threads(patient_id, id);
-    CREATE INDEX prescriptions_by_patient ON prescriptions(patient_id, id);
-    CREATE INDEX documents_by_patient ON documents(patient_id, id);
-    CREATE INDEX care_plans_by_patient ON care_plans(patient_id, id);
-    CREATE INDEX transactions_by_patient ON transactions(patient_id, id);
-    CREATE INDEX insurance_claims_by_patient ON insurance_claims(patient_id, id);
+    CREATE INDEX appointments_by_patient ON appointments(patient, id);
+    CREATE INDEX message_threads_by_patient ON message_threads(patient, id);
+    CREATE INDEX prescriptions_by_patient ON prescriptions(patient, id);
+    CREATE INDEX documents_by_patient ON documents(patient, id);
+    CREATE INDEX care_plans_by_patient ON care_plans(patient, id);
+    CREATE INDEX transactions_by_patient ON transactions(patient, id);
+    CREATE INDEX insurance_claims_by_patient ON insurance_claims(patient, id);
     """
 
   /// Applies the migrations `database` lacks, in one transaction; refuses a store from a newer
@@ -141,15 +148,18 @@ public enum Migrations {
 
 extension EntityKind {
   /// The table holding this kind's records (`message_threads`).
-  public var tableName: String {
-    var name = ""
-    for character in pluralName {
-      if character.isUppercase {
-        name += "_" + character.lowercased()
-      } else {
-        name.append(character)
+  public var tableName: String { Self.tableNames[name]! }
+
+  private static let tableNames: [Name: String] = Dictionary(
+    uniqueKeysWithValues: all.map { kind in
+      var table = ""
+      for character in kind.pluralName {
+        if character.isUppercase {
+          table += "_" + character.lowercased()
+        } else {
+          table.append(character)
+        }
       }
-    }
-    return name
-  }
+      return (kind.name, table)
+    })
 }

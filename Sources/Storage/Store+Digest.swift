@@ -5,7 +5,7 @@ extension Store {
   /// request, and what `--check` counts.
   public func contents() throws(StorageError) -> [String: [String]] {
     var tables: [String: [String]] = [:]
-    let names = ["sequences", "changes"] + EntityKind.all.map(\.tableName)
+    let names = ["retired_ids", "changes"] + EntityKind.all.map(\.tableName)
     for name in names {
       let statement = try Statement(database, "SELECT * FROM \(name) ORDER BY 1", persistent: false)
       statement.bind([])

@@ -20,7 +20,7 @@ extension Store {
     var conditions: [String] = []
     var values: [SQLValue] = []
     for condition in query.conditions {
-      let (sql, bound) = Self.sql(for: condition, kind)
+      let (sql, bound) = try sql(for: condition, kind)
       conditions.append(sql)
       values += bound
     }
@@ -69,20 +69,13 @@ extension Store {
     kind.belongsToPatient ? "id" : "ordinal"
   }
 
-  /// The SQL expression for a top-level field.
+  /// The SQL expression for a top-level field, for ordering and comparisons.
   static func expression(_ field: Field, _ kind: EntityKind) -> String {
-    switch field.name {
-    case "id": "id"
-    case "patientId" where kind.belongsToPatient: "patient_id"
-    default: "(doc ->> '$.\(field.name)')"
-    }
+    field.name == "id" && kind.belongsToPatient ? "id" : "(doc ->> '$.\(field.name)')"
   }
 
-  /// A JSON value as the SQL value its field's expression compares with.
-  static func sqlValue(_ value: JSONValue, _ field: Field, _ kind: EntityKind) -> SQLValue {
-    if field.name == "patientId" || (field.name == "id" && !kind.belongsToPatient) {
-      return PatientID.canonical(value).map(SQLValue.text) ?? .null
-    }
+  /// A JSON value as the SQL value `doc ->> '$.field'` compares with.
+  static func sqlValue(_ value: JSONValue) -> SQLValue {
     switch value {
     case .string(let text): return .text(text)
     case .number(let number):
@@ -93,12 +86,41 @@ extension Store {
     }
   }
 
-  private static func sql(for condition: ListQuery.Condition, _ kind: EntityKind) -> (
-    String, [SQLValue]
-  ) {
+  /// For equality on a patient id (a patient's `id`, another record's `patientId`): the column
+  /// holding the patient's ordinal, and the ordinal a value names (-1 for no patient), so ids are
+  /// matched by their text (`1` and `"1"` alike).
+  private func patientColumn(_ field: Field, _ kind: EntityKind) -> String? {
+    switch field.name {
+    case "id" where !kind.belongsToPatient: "ordinal"
+    case "patientId" where kind.belongsToPatient: "patient"
+    default: nil
+    }
+  }
+
+  private func ordinalValue(_ value: JSONValue) throws(StorageError) -> SQLValue {
+    guard let canonical = PatientID.canonical(value) else { return .integer(-1) }
+    return .integer(try patientOrdinal(canonical) ?? -1)
+  }
+
+  private func sql(for condition: ListQuery.Condition, _ kind: EntityKind) throws(StorageError)
+    -> (String, [SQLValue])
+  {
     let field = condition.field
-    let expression = expression(field, kind)
-    let value = { sqlValue(condition.value, field, kind) }
+    if let column = patientColumn(field, kind) {
+      switch condition.op {
+      case .eq: return ("\(column) = ?", [try ordinalValue(condition.value)])
+      case .ne: return ("\(column) IS NOT ?", [try ordinalValue(condition.value)])
+      case .in:
+        let items = condition.value.arrayValue ?? []
+        var values: [SQLValue] = []
+        for item in items { values.append(try ordinalValue(item)) }
+        let marks = Array(repeating: "?", count: items.count).joined(separator: ", ")
+        return ("\(column) IN (\(marks))", values)
+      default: break
+      }
+    }
+    let expression = Self.expression(field, kind)
+    let value = { Self.sqlValue(condition.value) }
     switch condition.op {
     case .eq: return ("\(expression) = ?", [value()])
     case .ne: return ("\(expression) IS NOT ?", [value()])
@@ -109,7 +131,7 @@ extension Store {
     case .in:
       let items = condition.value.arrayValue ?? []
       let marks = Array(repeating: "?", count: items.count).joined(separator: ", ")
-      return ("\(expression) IN (\(marks))", items.map { sqlValue($0, field, kind) })
+      return ("\(expression) IN (\(marks))", items.map(Self.sqlValue))
     case .contains:
       if case .array = field.type {
         return (
@@ -138,15 +160,15 @@ extension Store {
         step = key.descending ? "0" : "\(expression) IS NOT NULL"
       } else if key.descending {
         step = "(\(expression) < ? OR \(expression) IS NULL)"
-        stepValues = [sqlValue(value, key.field, kind)]
+        stepValues = [sqlValue(value)]
       } else {
         step = "\(expression) > ?"
-        stepValues = [sqlValue(value, key.field, kind)]
+        stepValues = [sqlValue(value)]
       }
       alternatives.append("(" + (equalSoFar + [step]).joined(separator: " AND ") + ")")
       values += equalValues + stepValues
       equalSoFar.append("\(expression) IS ?")
-      equalValues.append(value.isNull ? .null : sqlValue(value, key.field, kind))
+      equalValues.append(sqlValue(value))
     }
     let last = after[after.count - 1].int64Value ?? 0
     alternatives.append(

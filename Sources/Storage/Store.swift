@@ -72,15 +72,15 @@ public final class Store {
   /// busy timeout for another process.
   public func beginWrite() throws(StorageError) {
     if isWriting { return }
-    if database.isInTransaction { try database.execute("COMMIT") }
-    try database.execute("BEGIN IMMEDIATE")
+    if database.isInTransaction { try database.run("COMMIT") }
+    try database.run("BEGIN IMMEDIATE")
     isWriting = true
   }
 
   /// Opens a read transaction if none is open, so a run of reads sees one snapshot and pays for
   /// it once.
   public func beginRead() throws(StorageError) {
-    if !database.isInTransaction { try database.execute("BEGIN DEFERRED") }
+    if !database.isInTransaction { try database.run("BEGIN DEFERRED") }
   }
 
   /// Commits whatever transaction is open (the write lock is released).
@@ -88,7 +88,7 @@ public final class Store {
     defer { isWriting = false }
     guard database.isInTransaction else { return }
     do {
-      try database.execute("COMMIT")
+      try database.run("COMMIT")
     } catch {
       rollback()
       throw error
@@ -105,25 +105,28 @@ public final class Store {
   /// undone, alone, if it throws. Several requests share one commit this way.
   public func inSavepoint<T>(_ body: () throws -> T) throws -> T {
     try beginWrite()
-    try database.execute("SAVEPOINT request")
+    try database.run("SAVEPOINT request")
     do {
       let result = try body()
-      try database.execute("RELEASE request")
+      try database.run("RELEASE request")
       return result
     } catch {
-      try? database.execute("ROLLBACK TO request; RELEASE request")
+      try? database.run("ROLLBACK TO request")
+      try? database.run("RELEASE request")
       throw error
     }
   }
 
-  // MARK: Sequences
+  // MARK: Ids
 
-  /// The next value of a named sequence (`patient`, `appointment`, `claimNumber`, …). Values are
-  /// never reused, even after a delete.
-  public func nextValue(of sequence: String) throws(StorageError) -> Int64 {
-    try database.statement(
-      "INSERT INTO sequences(name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
-    ).bind([.text(sequence)]).run()
-    return try database.integer("SELECT value FROM sequences WHERE name = ?", [.text(sequence)])!
+  /// The id the next record of `kind` gets (for a patient, its ordinal): one past the largest
+  /// ever used, deleted ones included, so ids are never reused. Race-free inside a write
+  /// transaction, which is the only place records are added.
+  public func nextID(for kind: EntityKind) throws(StorageError) -> Int64 {
+    let column = kind.belongsToPatient ? "id" : "ordinal"
+    let used = try database.integer(
+      "SELECT max(coalesce((SELECT max(\(column)) FROM \(kind.tableName)), 0), coalesce((SELECT max_id FROM retired_ids WHERE table_name = ?), 0))",
+      [.text(kind.tableName)])
+    return (used ?? 0) + 1
   }
 }

@@ -42,12 +42,13 @@ struct BenchKit {
   /// Runs the load driver against `server` and returns its JSON summary.
   func load(
     mode: String, n: Int, method: String = "ping", params: String = "{}", initialize: Bool,
-    pinned: Bool = false, server: [String]
+    pinned: Bool = false, cycle: Int = 0, server: [String]
   ) throws -> [String: Any] {
     var command = [
       python, loadDriver, "--mode", mode, "--n", String(n), "--warmup", "1000",
       "--method", method, "--params", params, "--json",
     ]
+    if cycle > 0 { command += ["--cycle", String(cycle)] }
     if initialize { command.append("--init") }
     command += ["--"] + server
     if pinned { command = ["taskset", "-c", "0"] + command }

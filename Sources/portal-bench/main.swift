@@ -24,12 +24,12 @@ while let argument = arguments.first {
   case "--kit": kitPath = arguments.removeFirst()
   case "--quick": quick = true
   case "-h", "--help":
-    print("usage: portal-bench [protocol|all] [--rounds N] [--kit DIR] [--quick]")
+    print("usage: portal-bench [protocol|storage|all] [--rounds N] [--kit DIR] [--quick]")
     exit(0)
   default: suites.append(argument)
   }
 }
-if suites.isEmpty || suites == ["all"] { suites = ["protocol"] }
+if suites.isEmpty || suites == ["all"] { suites = ["protocol", "storage"] }
 
 do {
   let kit = try BenchKit(root: URL(fileURLWithPath: kitPath))
@@ -47,8 +47,11 @@ do {
     case "protocol":
       let figures = try ProtocolBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
       printTable("Protocol core", figures, rounds: rounds)
+    case "storage":
+      let figures = try StorageBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
+      printTable("Durable store (--durability full)", figures, rounds: rounds)
     default:
-      throw BenchError.setup("unknown suite \(suite); known: protocol")
+      throw BenchError.setup("unknown suite \(suite); known: protocol, storage")
     }
   }
   try? FileManager.default.removeItem(at: kit.workDirectory)

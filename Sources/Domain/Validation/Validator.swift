@@ -30,6 +30,8 @@ public struct Validator: Sendable {
     for member in input where kind.field(named: member.key) == nil {
       errors.append(FieldError(field: member.key, "unknown field"))
     }
+    var stack: [String] = []
+    stack.reserveCapacity(8)
     for field in kind.fields {
       let value = input[field.name].flatMap { $0.isNull ? nil : $0 }
       let path = JSONPointer([field.name])
@@ -67,9 +69,11 @@ public struct Validator: Sendable {
         }
         continue
       }
-      if let canonical = check(value, field.type, at: path, errors: &errors) {
+      stack.append(field.name)
+      if let canonical = check(value, field.type, at: &stack, errors: &errors) {
         output.appendUnchecked(field.name, canonical)
       }
+      stack.removeLast()
     }
     for requirement in kind.requirements {
       if let value = output[requirement.when]?.stringValue, requirement.values.contains(value),
@@ -83,23 +87,30 @@ public struct Validator: Sendable {
     return errors.isEmpty ? .success(output) : .failure(ValidationFailure(errors: errors))
   }
 
-  /// Checks one value against its type; returns its canonical form, or nil after recording why not.
+  /// Checks one value against its type at `path`; returns its canonical form, or nil after
+  /// recording why not.
   func check(
     _ value: JSONValue, _ type: FieldType, at path: JSONPointer, errors: inout [FieldError]
-  )
-    -> JSONValue?
-  {
+  ) -> JSONValue? {
+    var stack = path.tokens
+    return check(value, type, at: &stack, errors: &errors)
+  }
+
+  /// The same, with the path kept as a stack of tokens: a pointer is built only for a problem.
+  func check(
+    _ value: JSONValue, _ type: FieldType, at path: inout [String], errors: inout [FieldError]
+  ) -> JSONValue? {
     func fail(_ message: String) -> JSONValue? {
-      errors.append(FieldError(path, message))
+      errors.append(FieldError(JSONPointer(path), message))
       return nil
     }
     func text() -> String? {
       guard case .string(let text) = value else {
-        errors.append(FieldError(path, "must be a string, not \(value.typeName)"))
+        _ = fail("must be a string, not \(value.typeName)")
         return nil
       }
       guard text.utf8.count <= FieldType.maximumTextBytes else {
-        errors.append(FieldError(path, "must be at most \(FieldType.maximumTextBytes) bytes long"))
+        _ = fail("must be at most \(FieldType.maximumTextBytes) bytes long")
         return nil
       }
       return text
@@ -107,7 +118,7 @@ public struct Validator: Sendable {
     switch type {
     case .text(let nonEmpty):
       guard let text = text() else { return nil }
-      if nonEmpty && text.allSatisfy(\.isWhitespace) { return fail("must not be empty") }
+      if nonEmpty && isBlank(text) { return fail("must not be empty") }
       return value
     case .email:
       guard let text = text() else { return nil }
@@ -173,20 +184,22 @@ public struct Validator: Sendable {
         return fail("must be an object, not \(value.typeName)")
       }
       var output = JSONObject()
+      output.reserveCapacity(fields.count)
       for member in object where !fields.contains(where: { $0.name == member.key }) {
-        errors.append(FieldError(path.appending(member.key), "unknown field"))
+        errors.append(FieldError(JSONPointer(path + [member.key]), "unknown field"))
       }
       for field in fields {
-        let fieldPath = path.appending(field.name)
+        path.append(field.name)
+        defer { path.removeLast() }
         guard let fieldValue = object[field.name], !fieldValue.isNull else {
           switch field.presence {
-          case .required: errors.append(FieldError(fieldPath, "is required"))
+          case .required: errors.append(FieldError(JSONPointer(path), "is required"))
           case .defaulted(let defaultValue): output.appendUnchecked(field.name, defaultValue)
           case .optional, .defaultedFromPatient: break
           }
           continue
         }
-        if let canonical = check(fieldValue, field.type, at: fieldPath, errors: &errors) {
+        if let canonical = check(fieldValue, field.type, at: &path, errors: &errors) {
           output.appendUnchecked(field.name, canonical)
         }
       }
@@ -201,7 +214,9 @@ public struct Validator: Sendable {
       var output: [JSONValue] = []
       output.reserveCapacity(items.count)
       for (index, item) in items.enumerated() {
-        if let canonical = check(item, element, at: path.appending(index), errors: &errors) {
+        path.append(String(index))
+        defer { path.removeLast() }
+        if let canonical = check(item, element, at: &path, errors: &errors) {
           output.append(canonical)
         }
       }
@@ -210,6 +225,19 @@ public struct Validator: Sendable {
       return fail("is kept by the server")
     }
   }
+}
+
+/// True when `text` has no character but white space (ASCII checked byte by byte; anything else
+/// falls back to Unicode's definition).
+func isBlank(_ text: String) -> Bool {
+  for byte in text.utf8 {
+    switch byte {
+    case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D: continue
+    case 0x80...: return text.allSatisfy(\.isWhitespace)
+    default: return false
+    }
+  }
+  return true
 }
 
 /// Every problem found in one entity.

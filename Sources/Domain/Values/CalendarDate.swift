@@ -15,10 +15,15 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
   /// Parses exactly `YYYY-MM-DD`.
   public init?(_ text: String) {
-    let bytes = Array(text.utf8)
-    guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-      let year = Digits.parse(bytes[0..<4]), let month = Digits.parse(bytes[5..<7]),
-      let day = Digits.parse(bytes[8..<10])
+    self.init(bytes: Array(text.utf8)[...])
+  }
+
+  init?(bytes: ArraySlice<UInt8>) {
+    let start = bytes.startIndex
+    guard bytes.count == 10, bytes[start + 4] == UInt8(ascii: "-"),
+      bytes[start + 7] == UInt8(ascii: "-"), let year = Digits.parse(bytes[start..<(start + 4)]),
+      let month = Digits.parse(bytes[(start + 5)..<(start + 7)]),
+      let day = Digits.parse(bytes[(start + 8)..<(start + 10)])
     else { return nil }
     self.init(year: year, month: month, day: day)
   }
@@ -78,6 +83,15 @@ enum Digits {
       value = value * 10 + digit
     }
     return value
+  }
+
+  /// Writes `value` as `width` zero-padded digits at `offset`.
+  static func write(_ value: Int, width: Int, into bytes: inout [UInt8], at offset: Int) {
+    var remaining = value
+    for position in stride(from: offset + width - 1, through: offset, by: -1) {
+      bytes[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+      remaining /= 10
+    }
   }
 
   static func padded(_ value: Int, _ width: Int) -> String {

@@ -20,11 +20,15 @@ public enum PatientID {
     return "P" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits
   }
 
-  /// The ordinal of a generated id (`P007` is 7), for sorting by id in creation order.
+  /// The ordinal of an id in exactly the form the server generates (`P007` is 7; `P0007` and
+  /// `P7` are not generated ids), or nil.
   public static func ordinal(of canonical: String) -> Int64? {
-    guard canonical.hasPrefix("P"), canonical.count >= 4 else { return nil }
-    let digits = canonical.dropFirst()
-    guard digits.allSatisfy(\.isASCIIDigit) else { return nil }
-    return Int64(digits)
+    guard canonical.hasPrefix("P"), canonical.utf8.count >= 4, canonical.utf8.count <= 19 else {
+      return nil
+    }
+    guard let ordinal = Int64(canonical.dropFirst()), ordinal > 0,
+      generated(ordinal: ordinal) == canonical
+    else { return nil }
+    return ordinal
   }
 }

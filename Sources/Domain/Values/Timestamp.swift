@@ -59,9 +59,22 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     let days = floorDivide(millisecondsSinceEpoch, 86_400_000)
     let rest = Int(millisecondsSinceEpoch - days * 86_400_000)
     let date = CalendarDate(daysSinceEpoch: Int(days))
-    return date.description + "T" + Digits.padded(rest / 3_600_000, 2) + ":"
-      + Digits.padded(rest / 60_000 % 60, 2) + ":" + Digits.padded(rest / 1000 % 60, 2) + "."
-      + Digits.padded(rest % 1000, 3) + "Z"
+    var bytes = [UInt8](repeating: 0, count: 24)
+    Digits.write(date.year, width: 4, into: &bytes, at: 0)
+    bytes[4] = UInt8(ascii: "-")
+    Digits.write(date.month, width: 2, into: &bytes, at: 5)
+    bytes[7] = UInt8(ascii: "-")
+    Digits.write(date.day, width: 2, into: &bytes, at: 8)
+    bytes[10] = UInt8(ascii: "T")
+    Digits.write(rest / 3_600_000, width: 2, into: &bytes, at: 11)
+    bytes[13] = UInt8(ascii: ":")
+    Digits.write(rest / 60_000 % 60, width: 2, into: &bytes, at: 14)
+    bytes[16] = UInt8(ascii: ":")
+    Digits.write(rest / 1000 % 60, width: 2, into: &bytes, at: 17)
+    bytes[19] = UInt8(ascii: ".")
+    Digits.write(rest % 1000, width: 3, into: &bytes, at: 20)
+    bytes[23] = UInt8(ascii: "Z")
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
