@@ -12,7 +12,8 @@ extension DataSync {
       if kind.name == .patient { return try addPatient(client, meta: meta, context: context) }
 
       let owner = try patient(client["patientId"]!)
-      client["patientId"] = owner.document["id"]
+      let ownerID = owner.document["id"] ?? .null
+      client["patientId"] = ownerID
       try fillFromPatient(kind, &client, owner.document)
       try checkReferences(kind, client, patientOrdinal: owner.ordinal)
       let id = try store.nextID(for: kind)
@@ -21,13 +22,17 @@ extension DataSync {
       if kind.name == .insuranceClaim {
         server["claimNumber"] = .string(Self.claimNumber(id))
       }
-      let document = EncodedJSON(EntityDocument.assemble(kind, client: client, server: server))
+      let document = EntityDocument.assemble(kind, client: client, server: server)
+      let encoded = EncodedJSON(document)
       try store.insert(
-        kind, id: id, patientOrdinal: owner.ordinal, version: 1, document: document.bytes)
+        kind, id: id, patientOrdinal: owner.ordinal, version: 1, document: encoded.bytes)
+      if kind.name == .transaction {
+        try store.setBalanceEffect(transaction: id, PatientSummary.balanceEffect(of: document))
+      }
       try log(
-        .created, kind, id: JSONValue(id), version: 1, patientID: client["patientId"], fields: nil,
-        entity: document, context: context)
-      return document
+        .created, kind, id: JSONValue(id), version: 1, patient: (owner.ordinal, ownerID),
+        fields: nil, record: document, entity: encoded, context: context)
+      return encoded
     }
   }
 
@@ -41,22 +46,20 @@ extension DataSync {
     }
     let server: JSONObject = [
       "id": .string(key),
-      "quickStats": [
-        "totalAppointments": 0, "pendingDocuments": 0, "unreadMessages": 0,
-        "activePrescriptions": 0,
-      ],
+      "quickStats": PatientSummary().quickStats,
       "recentActivity": [],
-      "billing": ["paymentHistory": []],
+      "billing": PatientSummary().billing,
       "meta": meta.json,
     ]
     let opening = client["outstandingBalance"].flatMap(Money.init) ?? .zero
-    let document = EncodedJSON(EntityDocument.assemble(.patient, client: client, server: server))
+    let document = EntityDocument.assemble(.patient, client: client, server: server)
+    let encoded = EncodedJSON(document)
     try store.insertPatient(
-      id: key, ordinal: ordinal, version: 1, openingBalance: opening, document: document.bytes)
+      id: key, ordinal: ordinal, version: 1, openingBalance: opening, document: encoded.bytes)
     try log(
-      .created, .patient, id: .string(key), version: 1, patientID: .string(key), fields: nil,
-      entity: document, context: context)
-    return document
+      .created, .patient, id: .string(key), version: 1, patient: (ordinal, .string(key)),
+      fields: nil, record: document, entity: encoded, context: context)
+    return encoded
   }
 
   /// `CLM-000001`: the claim's id, six digits at least (unique because ids are never reused).
@@ -101,15 +104,14 @@ extension DataSync {
     return values
   }
 
-  /// Every reference (`appointmentId`, `claimId`) names a record of the same patient.
+  /// Every pointer (`appointmentId`, `claimId`) names a record of the same patient.
   func checkReferences(_ kind: EntityKind, _ client: JSONObject, patientOrdinal: Int64) throws {
     var errors: [FieldError] = []
     for field in kind.fields {
       guard case .reference(let target) = field.type, let id = client[field.name]?.int64Value else {
         continue
       }
-      let targetKind = EntityKind.named(target)
-      guard let record = try store.record(targetKind, .integer(id)) else {
+      guard let record = try store.record(EntityKind.named(target), .integer(id)) else {
         errors.append(FieldError(field: field.name, "no \(target.rawValue) has this id"))
         continue
       }

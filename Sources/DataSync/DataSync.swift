@@ -3,8 +3,9 @@ internal import PortalJSON
 public import Storage
 
 /// The DataSync operations of `protocol.md`, each one request: it checks the domain's rules,
-/// writes through the store inside that request's savepoint, and records a change event per
-/// touched record. The one place a request's writes happen.
+/// writes through the store inside that request's savepoint, carries the cross-section rules
+/// (copies, derived fields, pointers) in the same write, and logs a change per touched record.
+/// The one place a request's writes happen.
 ///
 /// Requests share a transaction until `commit()`; a failing request is undone alone.
 public final class DataSync {
@@ -12,9 +13,14 @@ public final class DataSync {
   public let clock: Clock
   /// This process's mark on the changes it makes (so peers can tell theirs from ours).
   public let origin: String
+  /// The method of the request being run, recorded in the change log as its cause.
+  public var currentMethod = ""
 
-  /// Change events of the current request, in the order they were logged.
-  public private(set) var events: [ChangeEvent] = []
+  /// Sequence numbers of the changes logged since `takeLoggedChanges()` was last called.
+  public private(set) var loggedChanges: ClosedRange<Int64>?
+  /// Patients whose derived fields must be recomputed before the request ends (true when their
+  /// appointments changed, which also moves `lastVisit` and `nextAppointment`).
+  private var stalePatients: [Int64: Bool] = [:]
 
   public init(store: Store, clock: Clock, origin: String) {
     self.store = store
@@ -24,15 +30,20 @@ public final class DataSync {
 
   // MARK: Units of work
 
-  /// Runs one request's writes in its own savepoint: all of them, or none.
+  /// Runs one request's writes in its own savepoint (all of them, or none), then brings the
+  /// derived fields of every patient it touched up to date, in the same savepoint.
   func write<T>(_ body: (Context) throws -> T) throws -> T {
-    let eventCount = events.count
+    let logged = loggedChanges
     do {
       return try store.inSavepoint {
-        try body(Context(now: clock.now(), method: currentMethod))
+        let context = Context(now: clock.now(), method: currentMethod)
+        let result = try body(context)
+        try refreshStalePatients(context)
+        return result
       }
     } catch {
-      events.removeSubrange(eventCount...)
+      loggedChanges = logged
+      stalePatients = [:]
       throw error
     }
   }
@@ -51,16 +62,14 @@ public final class DataSync {
   /// Gives up everything since the last commit (after a failed commit, for instance).
   public func rollback() {
     store.rollback()
+    loggedChanges = nil
   }
 
-  /// Hands over the events logged since the last call (the request's notifications).
-  public func takeEvents() -> [ChangeEvent] {
-    defer { events.removeAll(keepingCapacity: true) }
-    return events
+  /// Hands over the sequence numbers logged since the last call: the request's notifications.
+  public func takeLoggedChanges() -> ClosedRange<Int64>? {
+    defer { loggedChanges = nil }
+    return loggedChanges
   }
-
-  /// The method of the request being run, recorded in the change log as its cause.
-  public var currentMethod = ""
 
   /// What one write sees: its time and cause.
   struct Context {
@@ -70,17 +79,34 @@ public final class DataSync {
 
   // MARK: Shared steps
 
-  /// Logs a change to one record.
+  /// Logs a change to one record (`record` is the record after the change, or before a delete),
+  /// with its recentActivity entry, and marks its patient's derived fields stale.
   func log(
     _ change: ChangeEvent.Kind, _ kind: EntityKind, id: JSONValue, version: Int64,
-    patientID: JSONValue?, fields: [String]?, entity: EncodedJSON?, context: Context
+    patient: (ordinal: Int64, id: JSONValue), fields: [String]?, record: JSONObject,
+    entity: EncodedJSON?, context: Context
   ) throws {
-    var event = ChangeEvent(
-      entityType: kind.name, entityID: id, change: change, version: version, patientID: patientID,
+    let event = ChangeEvent(
+      entityType: kind.name, entityID: id, change: change, version: version, patientID: patient.id,
       fields: fields, method: context.method, originProcess: origin, time: context.now,
       entity: entity)
-    event.sequence = try store.append(event)
-    events.append(event)
+    let activity = Activity.entry(
+      kind, change: change, fields: fields, record: record, date: context.now.date)
+    noteLogged(try store.append(event, patientOrdinal: patient.ordinal, activity: activity))
+    if kind.belongsToPatient {
+      stalePatients[patient.ordinal] =
+        (stalePatients[patient.ordinal] ?? false) || kind.name == .appointment
+    }
+  }
+
+  /// Marks a patient's derived fields stale (a record moved away from the patient, say).
+  func markStale(_ ordinal: Int64, visits: Bool) {
+    stalePatients[ordinal] = (stalePatients[ordinal] ?? false) || visits
+  }
+
+  /// Widens the logged range to `sequence`.
+  func noteLogged(_ sequence: Int64) {
+    loggedChanges = (loggedChanges?.lowerBound ?? sequence)...sequence
   }
 
   /// The store key for an id parameter; a malformed id is an invalid-params problem.
@@ -123,5 +149,89 @@ public final class DataSync {
       throw StorageError.unusable("a stored record is not a JSON object")
     }
     return object
+  }
+
+  // MARK: Derived fields
+
+  private func refreshStalePatients(_ context: Context) throws {
+    while let (ordinal, visits) = stalePatients.popFirst() {
+      try refreshPatient(ordinal, visits: visits, context: context)
+    }
+  }
+
+  /// Recomputes a patient's derived fields from the store; stores a new version if they moved.
+  func refreshPatient(_ ordinal: Int64, visits: Bool, context: Context) throws {
+    guard let record = try store.patientRecord(ordinal: ordinal) else { return }
+    let current = try Self.object(record.document)
+    var summary = try store.summary(ofPatient: ordinal, visits: visits)
+    summary.activity = try store.recentActivity(ofPatient: ordinal)
+    var client = EntityDocument.clientPart(of: current, .patient)
+    var server = EntityDocument.serverPart(of: current, .patient)
+    server["outstandingBalance"] = summary.balance.json
+    server["quickStats"] = summary.quickStats
+    server["recentActivity"] = .array(summary.activity.map(JSONValue.object))
+    server["billing"] = summary.billing
+    if visits {
+      client["lastVisit"] = summary.lastVisit.map(JSONValue.string)
+      client["nextAppointment"] = summary.nextAppointment.map(JSONValue.string)
+    }
+    let proposed = EntityDocument.assemble(.patient, client: client, server: server)
+    let fields = EntityDocument.changedFields(.patient, from: current, to: proposed)
+    guard !fields.isEmpty else { return }
+    let meta = (Meta(current["meta"] ?? .null) ?? .created(at: context.now)).next(at: context.now)
+    server["meta"] = meta.json
+    let document = EntityDocument.assemble(.patient, client: client, server: server)
+    let encoded = EncodedJSON(document)
+    try store.update(
+      .patient, row: ordinal, patientOrdinal: ordinal, version: meta.version,
+      document: encoded.bytes)
+    let id = current["id"] ?? .null
+    try log(
+      .updated, .patient, id: id, version: meta.version, patient: (ordinal, id), fields: fields,
+      record: document, entity: encoded, context: context)
+  }
+
+  // MARK: Pointers
+
+  /// Clears every pointer (`appointmentId`, `claimId`) the patient's records hold to a record of
+  /// `kind` that is being deleted or moved away, so none is left dangling; each cleared record
+  /// gets a new version and its own change.
+  func clearPointers(
+    to kind: EntityKind, id: Int64, patient: (ordinal: Int64, id: JSONValue), context: Context
+  ) throws {
+    for other in EntityKind.all where other.belongsToPatient {
+      for field in other.fields {
+        guard case .reference(let target) = field.type, target == kind.name else { continue }
+        for pointing in try store.ids(
+          other, ofPatient: patient.ordinal, where: field.name, equals: id)
+        {
+          guard let record = try store.record(other, .integer(pointing)) else { continue }
+          // The pointer goes; the record keeps everything else.
+          var document = try Self.object(record.document)
+          document.removeValue(forKey: field.name)
+          let meta = (Meta(document["meta"] ?? .null) ?? .created(at: context.now)).next(
+            at: context.now)
+          document["meta"] = meta.json
+          let encoded = EncodedJSON(document)
+          try store.update(
+            other, row: pointing, patientOrdinal: patient.ordinal, version: meta.version,
+            document: encoded.bytes)
+          if other.name == .transaction {
+            try store.setBalanceEffect(
+              transaction: pointing, PatientSummary.balanceEffect(of: document))
+          }
+          try log(
+            .updated, other, id: JSONValue(pointing), version: meta.version, patient: patient,
+            fields: [field.name], record: document, entity: encoded, context: context)
+        }
+      }
+    }
+  }
+}
+
+extension DataSync {
+  /// Runs several requests' worth of work as one: all of it, or (if `body` throws) none.
+  public func atomically<T>(_ body: () throws -> T) throws -> T {
+    try write { _ in try body() }
   }
 }

@@ -55,18 +55,17 @@ extension Store {
   }
 
   /// Replaces a record's JSON and version (and owner, for a record moved to another patient).
+  /// `row` is a patient's ordinal, or any other record's id.
   public func update(
-    _ kind: EntityKind, _ record: StoredRecord, key: RecordKey, patientOrdinal: Int64,
-    version: Int64, document: [UInt8]
+    _ kind: EntityKind, row: Int64, patientOrdinal: Int64, version: Int64, document: [UInt8]
   ) throws(StorageError) {
-    switch key {
-    case .patient:
-      try database.statement("UPDATE patients SET version = ?, doc = ? WHERE ordinal = ?")
-        .bind([.integer(version), .json(document), .integer(record.patientOrdinal)]).run()
-    case .integer(let id):
+    if kind.belongsToPatient {
       try database.statement(
         "UPDATE \(kind.tableName) SET patient = ?, version = ?, doc = ? WHERE id = ?"
-      ).bind([.integer(patientOrdinal), .integer(version), .json(document), .integer(id)]).run()
+      ).bind([.integer(patientOrdinal), .integer(version), .json(document), .integer(row)]).run()
+    } else {
+      try database.statement("UPDATE patients SET version = ?, doc = ? WHERE ordinal = ?")
+        .bind([.integer(version), .json(document), .integer(row)]).run()
     }
   }
 

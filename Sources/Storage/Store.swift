@@ -63,6 +63,10 @@ public final class Store {
 
   // MARK: Transactions
 
+  /// Runs right after this connection takes the write lock: nobody else can commit until it is
+  /// released, so what is read here is everything committed before this process's next change.
+  public var onWriteLock: (() throws(StorageError) -> Void)?
+
   /// True inside a write transaction (after `beginWrite`).
   public private(set) var isWriting = false
 
@@ -75,6 +79,12 @@ public final class Store {
     if database.isInTransaction { try database.run("COMMIT") }
     try database.run("BEGIN IMMEDIATE")
     isWriting = true
+    do {
+      try onWriteLock?()
+    } catch {
+      rollback()
+      throw error
+    }
   }
 
   /// Opens a read transaction if none is open, so a run of reads sees one snapshot and pays for

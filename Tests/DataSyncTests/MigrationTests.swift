@@ -17,14 +17,27 @@ struct MigrationTests {
       let old = try Store(
         directory: folder.path, migrations: Array(Migrations.all.prefix(2)), now: now)
       #expect(try old.schemaVersion() == 2)
-      let sync = DataSync(store: old, clock: .fixed(now), origin: "old")
-      _ = try sync.add(.patient, samplePatient)
-      try sync.commit()
+      // What version 2 could hold: a patient row, written as that version wrote it.
+      var document = samplePatient
+      document["id"] = "P001"
+      try old.beginWrite()
+      try old.insertPatient(
+        id: "P001", ordinal: 1, version: 1, openingBalance: .zero,
+        document: EncodedJSON(document).bytes)
+      try old.commit()
     }
     let current = try Store(directory: folder.path, now: now)
     #expect(try current.schemaVersion() == Migrations.latestVersion)
     let sync = DataSync(store: current, clock: .fixed(now), origin: "new")
     #expect(decode(try sync.get(.patient, id: "P001"))["name"] == "Ada Park")
+    // and the upgraded store takes new records and their derived fields
+    _ = try sync.add(
+      .appointment,
+      object(
+        #"{"patientId":"P001","doctorId":1,"doctorName":"Dr. Chen","date":"2026-02-20","time":"10:00 AM","type":"Follow-up","status":"scheduled"}"#
+      ))
+    try sync.commit()
+    #expect(decode(try sync.get(.patient, id: "P001"))["nextAppointment"] == "2026-02-20")
   }
 
   @Test("a store from a newer version is refused, untouched")

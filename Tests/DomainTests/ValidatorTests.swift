@@ -42,7 +42,7 @@ struct ValidatorTests {
       .appointment)
     #expect(
       paths(result) == [
-        "/colour", "/patientId", "/doctorId", "/doctorName", "/date", "/time", "/durationMinutes",
+        "/colour", "/patientId", "/doctorId", "/date", "/time", "/durationMinutes",
         "/type", "/status",
       ])
     if case .failure(let failure) = result {

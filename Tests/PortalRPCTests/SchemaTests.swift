@@ -34,9 +34,9 @@ struct SchemaTests {
       return
     }
     for (name, value) in generated {
-      let file = try committed(name)
+      let current = try committed(name).encoded == value.encoded
       #expect(
-        file.encoded == value.encoded,
+        current,
         "schema/\(name) is stale: regenerate with PORTAL_RECORD=1 swift test --filter SchemaTests")
     }
   }

@@ -30,6 +30,9 @@ extension EntityKind {
     return .object(schema)
   }
 
+  /// The JSON Schema of one field type (for schemas of method parameters).
+  public static func schema(of type: FieldType) -> JSONValue { .object(typeSchema(type)) }
+
   /// Fields whose value every stored record has: what the schema lists as `required`.
   public static func alwaysPresent(_ field: Field) -> Bool {
     switch field.presence {

@@ -127,7 +127,15 @@ public enum EntityMethods {
 
   /// Shared schemas the entity methods refer to.
   static var sharedSchemas: JSONObject {
-    [
+    var message =
+      EntityKind.messageThread.field(named: "messages").flatMap { field -> JSONValue? in
+        guard case .array(let element, _) = field.type else { return nil }
+        return EntityKind.schema(of: element)
+      }?.objectValue ?? JSONObject()
+    message["required"] = ["from", "sender", "text"]
+    message["description"] = "A message to append; id and timestamp are filled in when absent."
+    return [
+      "Message": .object(message),
       "DeleteResult": [
         "type": "object",
         "required": ["deleted", "related"],

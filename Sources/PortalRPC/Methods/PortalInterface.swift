@@ -10,7 +10,7 @@ public struct PortalInterface {
 
   public init() {
     let discovery = DiscoveryCache()
-    let notifications: [NotificationSpec] = []
+    let notifications: [NotificationSpec] = [ChangeNotification.spec]
     var table = MethodTable()
     let notificationNames = notifications.map(\.name)
     let lifecycle = LifecycleMethods.specs(
@@ -21,7 +21,8 @@ public struct PortalInterface {
           "notifications": .array(notificationNames.map(JSONValue.string)),
         ]
       })
-    for spec in lifecycle + EntityKind.all.flatMap(EntityMethods.specs(for:)) {
+    let dataSync = DataSyncMethods.specs(table: { discovery.table! })
+    for spec in lifecycle + EntityKind.all.flatMap(EntityMethods.specs(for:)) + dataSync {
       table.register(spec)
     }
     var schemas = JSONObject()
@@ -36,6 +37,7 @@ public struct PortalInterface {
     self.notifications = notifications
     self.schemas = schemas
     discovery.methodNames = table.names
+    discovery.table = table
     discovery.document = EncodedJSON(openRPCDocument)
   }
 
@@ -49,4 +51,5 @@ public struct PortalInterface {
 private final class DiscoveryCache {
   var document: EncodedJSON?
   var methodNames: [String] = []
+  var table: MethodTable?
 }

@@ -1,15 +1,15 @@
 public import PortalJSON
 
 /// Turns framed input lines into responses, in arrival order: decodes each message, applies the
-/// lifecycle rules, runs the method from the `MethodTable`, and writes the answer to `output`.
+/// lifecycle rules, runs the method from the `MethodTable`, and writes the answer, preceded by
+/// the change notifications it caused, to the session's `output`.
 ///
 /// Input is received first and run afterwards (`receive`, then `runQueued`), so cancellations
-/// take effect on requests still waiting in the queue.
+/// take effect on requests still waiting in the queue, and requests that arrived together share
+/// one commit.
 public final class Server {
   public let session: Session
   public let table: MethodTable
-  /// Everything the server has to say; the transport writes it out and empties it.
-  public let output = JSONWriter(capacity: 64 << 10)
 
   private var queue: [Work] = []
   private var queueHead = 0
@@ -27,6 +27,9 @@ public final class Server {
     self.session = session
     self.table = table
   }
+
+  /// Everything the server has to say; the transport writes it out and empties it.
+  public var output: JSONWriter { session.output }
 
   public var hasQueuedWork: Bool { queueHead < queue.count }
 
@@ -124,21 +127,23 @@ public final class Server {
   /// after that commit; if it fails, every answer from the group's first write on becomes
   /// -32005 and nothing of the group is kept. Call until `hasQueuedWork` is false.
   public func runQueued() {
-    var groupStart: (offset: Int, index: Int)?
+    var groupStart: (offset: Int, index: Int, mark: Int64)?
     var count = 0
     while queueHead < queue.count, count < Self.maximumGroupSize, !session.exitRequested {
       let index = queueHead
       let offset = output.count
+      let mark = session.notifier.mark
       let wasWriting = session.dataSync.store.isWriting
       queueHead += 1
       count += 1
       run(queue[index])
       if groupStart == nil, !wasWriting, session.dataSync.store.isWriting {
-        groupStart = (offset, index)
+        groupStart = (offset, index, mark)
       }
     }
     do {
       try session.dataSync.commit()
+      if groupStart != nil { session.notifier.ringBell() }
     } catch {
       session.dataSync.rollback()
       let failure = ResponseError(error)
@@ -146,6 +151,7 @@ public final class Server {
         "a commit failed (code \(failure.code)); its requests are answered with the error")
       if let groupStart {
         output.truncate(to: groupStart.offset)
+        session.notifier.mark = groupStart.mark
         for work in queue[groupStart.index..<queueHead] { answer(work, with: failure) }
       }
     }
@@ -160,9 +166,8 @@ public final class Server {
     case .answer(let id, let error):
       writeResponse(id: id, outcome: .failure(error))
     case .call(let request, let cancelled):
-      if let outcome = run(request, cancelled: cancelled) {
-        writeResponse(id: request.id ?? .null, outcome: outcome)
-      }
+      let outcome = run(request, cancelled: cancelled, notifications: output)
+      if let outcome { writeResponse(id: request.id ?? .null, outcome: outcome) }
     case .batch(let entries, let cancelled):
       runBatch(entries, cancelled: cancelled)
     }
@@ -186,16 +191,17 @@ public final class Server {
       output.append(UInt8(ascii: "["))
       for (index, (id, error)) in answers.enumerated() {
         if index > 0 { output.append(UInt8(ascii: ",")) }
-        writeResponseObject(id: id, outcome: .failure(error))
+        Self.writeResponseObject(id: id, outcome: .failure(error), into: output)
       }
       output.writeRaw("]\n")
     }
   }
 
+  /// A batch's answers are one array on one line; the notifications its requests cause go out
+  /// before it, on lines of their own.
   private func runBatch(_ entries: [Incoming], cancelled: Set<Int>) {
-    let start = output.count
+    let answers = JSONWriter(capacity: 256)
     var answered = 0
-    output.append(UInt8(ascii: "["))
     for (position, entry) in entries.enumerated() {
       let id: RequestID
       let outcome: Result<Reply, ResponseError>
@@ -204,25 +210,28 @@ public final class Server {
         id = invalidID
         outcome = .failure(error)
       case .request(let request):
-        guard let result = run(request, cancelled: cancelled.contains(position)) else { continue }
+        guard
+          let result = run(request, cancelled: cancelled.contains(position), notifications: output)
+        else { continue }
         id = request.id ?? .null
         outcome = result
       }
-      if answered > 0 { output.append(UInt8(ascii: ",")) }
+      answers.append(UInt8(ascii: answered == 0 ? "[" : ","))
       answered += 1
-      writeResponseObject(id: id, outcome: outcome)
+      Self.writeResponseObject(id: id, outcome: outcome, into: answers)
     }
-    if answered == 0 {
-      output.truncate(to: start)  // a batch of notifications gets no answer at all
-    } else {
-      output.append(UInt8(ascii: "]"))
-      output.append(UInt8(ascii: "\n"))
-    }
+    guard answered > 0 else { return }  // a batch of notifications gets no answer at all
+    answers.writeRaw("]\n")
+    answers.withBytes { output.append($0) }
   }
 
-  /// Runs one request; nil when nothing is to be answered (a notification).
-  private func run(_ request: Request, cancelled: Bool) -> Result<Reply, ResponseError>? {
+  /// Runs one request, writing its change notifications to `notifications`; nil when nothing is
+  /// to be answered (a notification).
+  private func run(_ request: Request, cancelled: Bool, notifications: JSONWriter)
+    -> Result<Reply, ResponseError>?
+  {
     let outcome = outcome(of: request, cancelled: cancelled)
+    session.publishOwnChanges(into: notifications)
     if request.isNotification {
       if case .failure(let error) = outcome {
         session.log.debug("notification failed with code \(error.code)")
@@ -249,7 +258,6 @@ public final class Server {
       defer {
         if let id = request.id { session.clearCancellation(id) }
         runningID = nil
-        _ = session.dataSync.takeEvents()
       }
       return .success(
         try spec.handler(MethodCall(id: request.id, arguments: arguments, session: session)))
@@ -276,31 +284,53 @@ public final class Server {
   // MARK: Writing
 
   private func writeResponse(id: RequestID, outcome: Result<Reply, ResponseError>) {
-    writeResponseObject(id: id, outcome: outcome)
+    Self.writeResponseObject(id: id, outcome: outcome, into: output)
     output.append(UInt8(ascii: "\n"))
   }
 
-  private func writeResponseObject(id: RequestID, outcome: Result<Reply, ResponseError>) {
-    output.writeRaw("{\"jsonrpc\":\"2.0\",\"id\":")
-    output.write(id)
+  static func writeResponseObject(
+    id: RequestID, outcome: Result<Reply, ResponseError>, into writer: JSONWriter
+  ) {
+    writer.writeRaw("{\"jsonrpc\":\"2.0\",\"id\":")
+    writer.write(id)
     switch outcome {
     case .success(.value(let value)):
-      output.writeRaw(",\"result\":")
-      output.write(value)
+      writer.writeRaw(",\"result\":")
+      writer.write(value)
     case .success(.encoded(let encoded)):
-      output.writeRaw(",\"result\":")
-      output.write(encoded)
+      writer.writeRaw(",\"result\":")
+      writer.write(encoded)
     case .failure(let error):
-      output.writeRaw(",\"error\":{\"code\":")
-      output.writeInteger(error.code.rawValue)
-      output.writeRaw(",\"message\":")
-      output.writeString(error.message)
+      writer.writeRaw(",\"error\":{\"code\":")
+      writer.writeInteger(error.code.rawValue)
+      writer.writeRaw(",\"message\":")
+      writer.writeString(error.message)
       if let data = error.data {
-        output.writeRaw(",\"data\":")
-        output.write(data)
+        writer.writeRaw(",\"data\":")
+        writer.write(data)
       }
-      output.append(UInt8(ascii: "}"))
+      writer.append(UInt8(ascii: "}"))
     }
-    output.append(UInt8(ascii: "}"))
+    writer.append(UInt8(ascii: "}"))
   }
+
+  // MARK: Idle
+
+  /// Another process may have committed: write the notifications this client is owed.
+  public func deliverPeerChanges(wokenByWatcher: Bool) {
+    do {
+      if wokenByWatcher {
+        try session.notifier.wake(into: output)
+      } else {
+        try session.notifier.idle(into: output)
+      }
+    } catch {
+      session.log.warn(
+        "other processes' changes could not be read yet (\(ResponseError(error).code))")
+    }
+  }
+
+  /// What the transport waits on besides input: a descriptor and how long it may sleep.
+  public var wakeDescriptor: Int32? { session.notifier.wakeDescriptor }
+  public var idleTimeoutMilliseconds: Int32? { session.notifier.idleTimeoutMilliseconds }
 }

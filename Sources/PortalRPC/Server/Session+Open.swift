@@ -25,7 +25,7 @@ extension Session {
         session.log.info("filled the empty store with the demo practice")
       }
       try dataSync.commit()
-      _ = dataSync.takeEvents()
+      _ = dataSync.takeLoggedChanges()
     }
     return session
   }

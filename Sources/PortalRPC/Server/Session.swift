@@ -1,6 +1,7 @@
 public import DataSync
 public import Domain
 public import PortalJSON
+internal import Storage
 
 /// The state of one client connection: where it is in the lifecycle, which of its requests it has
 /// cancelled, and the services methods use. Confined to the thread that runs the server.
@@ -24,6 +25,11 @@ public final class Session {
   /// What the client said about itself in `initialize`.
   public internal(set) var clientInfo: JSONValue?
 
+  /// Everything the server has to say to this client; the transport writes it out and empties it.
+  public let output = JSONWriter(capacity: 64 << 10)
+  /// Subscriptions and the delivery of change notifications.
+  lazy var notifier = ChangeNotifier(session: self)
+
   private var cancelledIDs: Set<RequestID> = []
   /// Reads whatever input is already waiting (without blocking), so that a `$/cancelRequest`
   /// sent while a long call runs is seen by it. Installed by the transport.
@@ -33,6 +39,25 @@ public final class Session {
     self.configuration = configuration
     self.log = Log(level: configuration.logLevel)
     self.dataSync = dataSync
+    dataSync.store.onWriteLock = { [unowned self] () throws(StorageError) in
+      do {
+        try notifier.catchUp(into: output)
+      } catch let error as StorageError {
+        throw error
+      } catch {
+        throw StorageError.unusable("the change log could not be read")
+      }
+    }
+  }
+
+  /// Writes the notifications for the changes the request just run made (before its response).
+  func publishOwnChanges(into writer: JSONWriter) {
+    guard let range = dataSync.takeLoggedChanges() else { return }
+    do {
+      try notifier.publishOwn(range, into: writer)
+    } catch {
+      log.error("change notifications could not be written (\(ResponseError(error).code))")
+    }
   }
 
   /// True when the client cancelled `id`; reads waiting input first.

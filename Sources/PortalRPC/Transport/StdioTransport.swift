@@ -43,9 +43,14 @@ public final class StdioTransport {
     if outputClosed { server.session.log.info("the client closed its end of stdout; stopping") }
   }
 
-  /// Blocks until input arrives, then frames it.
+  /// Blocks until input arrives, then frames it. While the client has subscriptions, it also
+  /// wakes for other processes' commits (the peer watcher) and for the safety poll, and writes
+  /// the notifications those bring; otherwise it simply blocks in read(2).
   private func readInput() {
     while true {
+      if let timeout = server.idleTimeoutMilliseconds, !waitForInputOrPeers(timeout: timeout) {
+        continue
+      }
       let count = read(input, readBuffer.baseAddress, readBuffer.count)
       if count > 0 {
         frame(count)
@@ -63,6 +68,23 @@ public final class StdioTransport {
       endInput()
       return
     }
+  }
+
+  /// Waits for stdin, the peer watcher or the timeout; delivers peer changes when they are the
+  /// reason. True when stdin has something (or ended).
+  private func waitForInputOrPeers(timeout: Int32) -> Bool {
+    var descriptors = [pollfd(fd: input, events: Int16(POLLIN), revents: 0)]
+    if let watcher = server.wakeDescriptor {
+      descriptors.append(pollfd(fd: watcher, events: Int16(POLLIN), revents: 0))
+    }
+    let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
+    if ready < 0 { return errno != EINTR }
+    let woken = descriptors.count > 1 && descriptors[1].revents != 0
+    if ready == 0 || woken {
+      server.deliverPeerChanges(wokenByWatcher: woken)
+      flush()
+    }
+    return descriptors[0].revents != 0
   }
 
   /// Reads what is already waiting, without blocking: how a long call sees a `$/cancelRequest`.

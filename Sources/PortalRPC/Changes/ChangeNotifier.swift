@@ -1,0 +1,129 @@
+internal import DataSync
+internal import Domain
+internal import PortalJSON
+internal import Storage
+
+/// Pushes `dataSync/changed` to this client for every committed change that matches one of its
+/// subscriptions, in sequence order, each exactly once: this process's changes as its requests
+/// make them (before each request's response), other processes' changes when they are seen (on
+/// a wake-up, and before this process takes the write lock, so the order holds).
+///
+/// `deliveredThrough` is the sequence number up to which every change has been considered.
+final class ChangeNotifier {
+  private unowned let session: Session
+  private(set) var subscriptions: [Subscription] = []
+  private var nextSubscriptionID: Int64 = 1
+  private(set) var deliveredThrough: Int64 = 0
+  private var watcher: PeerWatcher?
+  /// True when inotify could not be had: peers are then found by polling `data_version`.
+  private(set) var polling = false
+  private var lastDataVersion: Int64 = -1
+
+  init(session: Session) { self.session = session }
+
+  private var store: Store { session.dataSync.store }
+  private var origin: String { session.dataSync.origin }
+
+  // MARK: Subscriptions
+
+  func subscribe(entityType: String?, entityID: String?) throws -> Int64 {
+    if subscriptions.isEmpty { try startWatching() }
+    let subscription = Subscription(
+      id: nextSubscriptionID, entityType: entityType, entityID: entityID)
+    nextSubscriptionID += 1
+    subscriptions.append(subscription)
+    return subscription.id
+  }
+
+  /// Removes subscriptions by id, or by what they match; returns how many went.
+  func unsubscribe(id: Int64?, entityType: String?, entityID: String?) -> Int {
+    let before = subscriptions.count
+    subscriptions.removeAll { subscription in
+      if let id { return subscription.id == id }
+      return subscription.entityType == entityType && subscription.entityID == entityID
+    }
+    return before - subscriptions.count
+  }
+
+  /// Arms the peer watcher first, then takes the baseline, so no commit falls between.
+  private func startWatching() throws {
+    if watcher == nil, !polling, let directory = session.configuration.dataDirectory {
+      let candidate = PeerWatcher(directory: directory)
+      if candidate.arm() {
+        watcher = candidate
+      } else {
+        polling = true
+        session.log.warn("inotify is unavailable; watching for other processes by polling")
+      }
+    }
+    deliveredThrough = try store.lastSequence()
+    lastDataVersion = try store.dataVersion()
+  }
+
+  // MARK: Delivery
+
+  /// Writes the notifications for this process's changes with sequence numbers in `range`.
+  func publishOwn(_ range: ClosedRange<Int64>, into output: JSONWriter) throws {
+    defer { deliveredThrough = max(deliveredThrough, range.upperBound) }
+    guard !subscriptions.isEmpty else { return }
+    try write(after: range.lowerBound - 1, through: range.upperBound, into: output)
+  }
+
+  /// Writes the notifications for changes other processes committed since the last look.
+  func catchUp(into output: JSONWriter) throws {
+    guard !subscriptions.isEmpty else { return }
+    lastDataVersion = try store.dataVersion()  // before the query, so nothing slips between
+    try write(after: deliveredThrough, through: .max, into: output)
+  }
+
+  private func write(after start: Int64, through end: Int64, into output: JSONWriter) throws {
+    try store.forEachChange(after: start, through: end) { row in
+      deliveredThrough = max(deliveredThrough, row.sequence)
+      guard matches(row) else { return }
+      ChangeNotification.write(row, origin: row.origin == origin ? "self" : "peer", into: output)
+    }
+  }
+
+  private func matches(_ row: ChangeRow) -> Bool {
+    let entityID = (try? JSONParser.parse(row.entityID)).flatMap(PatientID.canonical)
+    let patientID = row.patientID.flatMap { try? JSONParser.parse($0) }.flatMap(PatientID.canonical)
+    return subscriptions.contains {
+      $0.matches(entityType: row.entityType, entityID: entityID, patientID: patientID)
+    }
+  }
+
+  /// Keeps and restores the delivery mark around a group whose commit may fail.
+  var mark: Int64 {
+    get { deliveredThrough }
+    set { deliveredThrough = newValue }
+  }
+
+  // MARK: Waiting
+
+  /// The descriptor the event loop waits on besides stdin, if any.
+  var wakeDescriptor: Int32? { watcher.map(\.descriptor) }
+
+  /// How long the event loop may sleep before `idle()` must run (the safety poll), or nil.
+  var idleTimeoutMilliseconds: Int32? {
+    guard !subscriptions.isEmpty else { return nil }
+    return polling ? 50 : 1000
+  }
+
+  /// A wake-up from the watcher: drain it first, then read the change log.
+  func wake(into output: JSONWriter) throws {
+    watcher?.drain()
+    try catchUp(into: output)
+  }
+
+  /// The safety poll: cheap when nothing changed (a commit without a ring, a lost watch).
+  func idle(into output: JSONWriter) throws {
+    guard !subscriptions.isEmpty else { return }
+    if try store.dataVersion() != lastDataVersion { try catchUp(into: output) }
+  }
+
+  /// After this process commits: wake the other processes.
+  func ringBell() {
+    guard let directory = session.configuration.dataDirectory else { return }
+    PeerWatcher.ring(directory + "/portal.db-bell")
+  }
+}
