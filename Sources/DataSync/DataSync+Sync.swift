@@ -19,27 +19,23 @@ extension DataSync {
   /// every other record it touched (`{entityType, id, version}`, in change order).
   public func updateRelated(
     _ kind: EntityKind, id: JSONValue, updates: JSONObject, expectedVersion: Int64?
-  ) throws -> JSONValue {
+  ) throws -> EncodedJSON {
     let before = try loggedChanges?.upperBound ?? store.lastSequence()
     let document = try write { context in
       try update(kind, id: id, updates: updates, expectedVersion: expectedVersion, context: context)
     }
-    let entity = try Self.object(document.bytes)
-    var related: [JSONValue] = []
+    let writer = JSONWriter(capacity: document.bytes.count + 256)
+    writer.writeRaw(kind.name == .patient ? "{\"patient\":" : "{\"appointment\":")
+    writer.write(document)
+    writer.writeRaw(",\"related\":[")
     if let logged = loggedChanges {
-      try store.forEachChange(after: max(before, logged.lowerBound - 1), through: logged.upperBound)
-      { row in
-        let rowID = (try? JSONParser.parse(row.entityID)) ?? .null
-        if row.entityType == kind.name.rawValue && rowID == entity["id"] { return }
-        related.append([
-          "entityType": .string(row.entityType), "id": rowID, "version": JSONValue(row.version),
-        ])
-      }
+      let entityID = (try Self.object(document.bytes)["id"] ?? .null).encoded
+      try store.writeTouched(
+        after: max(before, logged.lowerBound - 1), through: logged.upperBound,
+        skipping: (kind.name.rawValue, entityID), into: writer)
     }
-    return [
-      (kind.name == .patient ? "patient" : "appointment"): .object(entity),
-      "related": .array(related),
-    ]
+    writer.writeRaw("]}")
+    return EncodedJSON(trusted: writer.bytes)
   }
 
   /// `appendMessage(threadId, message)`: adds one message to a thread in one atomic write (two
@@ -139,7 +135,7 @@ extension DataSync {
       if fields.contains("name") { copies["patientName"] = document["name"] }
       if fields.contains("email") { copies["patientEmail"] = document["email"] }
       if !copies.isEmpty {
-        _ = try store.copyPatientValues(
+        try store.copyPatientValues(
           ofPatient: record.patientOrdinal, patientID: storedID, copies: copies,
           method: context.method, origin: origin, at: context.now)
         noteLogged(try store.lastSequence())

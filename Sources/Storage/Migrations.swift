@@ -113,29 +113,41 @@ public enum Migrations {
     CREATE INDEX insurance_claims_by_patient ON insurance_claims(patient, id);
     """
 
-  /// What the cross-section rules query often, lifted out of the JSON: each record's status (and
-  /// an appointment's or transaction's date, a transaction's type) as virtual columns with an
-  /// index, a transaction's exact effect on the balance in cents, and a change's entry for the
-  /// patient's recentActivity (NULL for a change that is not activity, such as a name copy).
+  /// What the cross-section rules query often, lifted out of the JSON into plain columns that the
+  /// store sets from each record it writes (`RecordColumns`): each record's status (and an
+  /// appointment's or transaction's date, a transaction's type), indexed per patient; a
+  /// transaction's exact effect on the balance in cents; and a change's entry for the patient's
+  /// recentActivity (NULL for a change that is not activity, such as a name copy). Plain columns,
+  /// not generated ones: rewriting a record's JSON for a name copy then leaves these indexes
+  /// alone.
   private static let derivedFieldColumns = """
-    ALTER TABLE appointments ADD COLUMN status TEXT GENERATED ALWAYS AS (doc ->> '$.status') VIRTUAL;
+    ALTER TABLE appointments ADD COLUMN status TEXT;
+    UPDATE appointments SET status = doc ->> '$.status';
     CREATE INDEX appointments_by_status ON appointments(patient, status);
-    ALTER TABLE message_threads ADD COLUMN status TEXT GENERATED ALWAYS AS (doc ->> '$.status') VIRTUAL;
+    ALTER TABLE message_threads ADD COLUMN status TEXT;
+    UPDATE message_threads SET status = doc ->> '$.status';
     CREATE INDEX message_threads_by_status ON message_threads(patient, status);
-    ALTER TABLE prescriptions ADD COLUMN status TEXT GENERATED ALWAYS AS (doc ->> '$.status') VIRTUAL;
+    ALTER TABLE prescriptions ADD COLUMN status TEXT;
+    UPDATE prescriptions SET status = doc ->> '$.status';
     CREATE INDEX prescriptions_by_status ON prescriptions(patient, status);
-    ALTER TABLE documents ADD COLUMN status TEXT GENERATED ALWAYS AS (doc ->> '$.status') VIRTUAL;
+    ALTER TABLE documents ADD COLUMN status TEXT;
+    UPDATE documents SET status = doc ->> '$.status';
     CREATE INDEX documents_by_status ON documents(patient, status);
-    ALTER TABLE care_plans ADD COLUMN status TEXT GENERATED ALWAYS AS (doc ->> '$.status') VIRTUAL;
+    ALTER TABLE care_plans ADD COLUMN status TEXT;
+    UPDATE care_plans SET status = doc ->> '$.status';
     CREATE INDEX care_plans_by_status ON care_plans(patient, status);
-    ALTER TABLE transactions ADD COLUMN status TEXT GENERATED ALWAYS AS (doc ->> '$.status') VIRTUAL;
+    ALTER TABLE transactions ADD COLUMN status TEXT;
+    UPDATE transactions SET status = doc ->> '$.status';
     CREATE INDEX transactions_by_status ON transactions(patient, status);
-    ALTER TABLE insurance_claims ADD COLUMN status TEXT GENERATED ALWAYS AS (doc ->> '$.status') VIRTUAL;
+    ALTER TABLE insurance_claims ADD COLUMN status TEXT;
+    UPDATE insurance_claims SET status = doc ->> '$.status';
     CREATE INDEX insurance_claims_by_status ON insurance_claims(patient, status);
-    ALTER TABLE appointments ADD COLUMN date TEXT GENERATED ALWAYS AS (doc ->> '$.date') VIRTUAL;
+    ALTER TABLE appointments ADD COLUMN date TEXT;
+    UPDATE appointments SET date = doc ->> '$.date';
     CREATE INDEX appointments_by_status_date ON appointments(patient, status, date);
-    ALTER TABLE transactions ADD COLUMN type TEXT GENERATED ALWAYS AS (doc ->> '$.type') VIRTUAL;
-    ALTER TABLE transactions ADD COLUMN date TEXT GENERATED ALWAYS AS (doc ->> '$.date') VIRTUAL;
+    ALTER TABLE transactions ADD COLUMN type TEXT;
+    ALTER TABLE transactions ADD COLUMN date TEXT;
+    UPDATE transactions SET type = doc ->> '$.type', date = doc ->> '$.date';
     ALTER TABLE transactions ADD COLUMN effect INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX transactions_by_payment ON transactions(patient, status, type, date, id);
     ALTER TABLE changes ADD COLUMN patient INTEGER;

@@ -6,18 +6,10 @@ public import PortalJSON
 /// INSERT … SELECT logs a change per record, entity included. Nothing is decoded in Swift, which
 /// is what keeps a 10,000-record rename close to SQLite's own speed.
 extension Store {
-  /// A record touched by a cascade.
-  public struct Touched: Sendable {
-    public let kind: EntityKind.Name
-    public let id: Int64
-    public let version: Int64
-  }
-
   public func copyPatientValues(
     ofPatient ordinal: Int64, patientID: JSONValue, copies: [String: JSONValue], method: String,
     origin: String, at time: Timestamp
-  ) throws(StorageError) -> [Touched] {
-    var touched: [Touched] = []
+  ) throws(StorageError) {
     for kind in EntityKind.all where kind.belongsToPatient {
       let names = kind.fields.compactMap { field -> String? in
         guard case .copied = field.owner, copies[field.name] != nil else { return nil }
@@ -53,13 +45,6 @@ extension Store {
         .text(kind.name.rawValue), .json(patientID.encoded), .json(fields), .text(method),
         .text(origin), .text(time.description), .integer(ordinal),
       ]).run()
-      let rows = try database.statement(
-        "SELECT id, version FROM \(kind.tableName) WHERE patient = ? ORDER BY id"
-      ).bind([.integer(ordinal)])
-      while try rows.step() {
-        touched.append(Touched(kind: kind.name, id: rows.int64(0), version: rows.int64(1)))
-      }
     }
-    return touched
   }
 }

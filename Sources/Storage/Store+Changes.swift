@@ -81,6 +81,32 @@ extension Store {
     }
   }
 
+  /// Writes `{entityType, id, version}` for each change in `after+1 ... through` (the records a
+  /// request touched), comma-separated, straight from the log.
+  public func writeTouched(
+    after: Int64, through: Int64, skipping: (type: String, id: [UInt8]),
+    into writer: JSONWriter
+  ) throws(StorageError) {
+    let statement = try database.statement(
+      "SELECT entity_type, entity_id, version FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq"
+    ).bind([.integer(after), .integer(through)])
+    var first = true
+    while try statement.step() {
+      let type = statement.text(0) ?? ""
+      let id = statement.bytes(1)
+      if type == skipping.type && id == skipping.id { continue }
+      if !first { writer.append(UInt8(ascii: ",")) }
+      first = false
+      writer.writeRaw("{\"entityType\":")
+      writer.writeString(type)
+      writer.writeRaw(",\"id\":")
+      writer.append(id)
+      writer.writeRaw(",\"version\":")
+      writer.writeInteger(statement.int64(2))
+      writer.append(UInt8(ascii: "}"))
+    }
+  }
+
   /// A cheap "did any other connection commit since I last looked?" counter.
   public func dataVersion() throws(StorageError) -> Int64 {
     try database.integer("PRAGMA data_version") ?? 0

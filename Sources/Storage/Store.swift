@@ -1,5 +1,9 @@
 public import Domain
 
+#if canImport(Glibc)
+  internal import Glibc
+#endif
+
 /// The durable source of truth: one SQLite file in WAL mode holding every record, the id
 /// sequences and the change log. Writes happen in `BEGIN IMMEDIATE` transactions, each request in
 /// its own savepoint, so several requests can share one commit (and one fsync) while each still
@@ -26,6 +30,8 @@ public final class Store {
   /// The store's file, or nil when it lives in memory.
   public let path: String?
   let database: Database
+  /// Runs checkpoints off the request path (file stores only).
+  private let checkpointer: Checkpointer?
 
   /// Opens (creating and migrating as needed) the store in `directory`, or in memory for nil.
   public init(
@@ -35,23 +41,49 @@ public final class Store {
     path = directory.map { $0 + "/" + Store.fileName }
     database = try Database(path: path)
     database.setBusyTimeout(milliseconds: options.busyTimeoutMilliseconds)
-    if path != nil {
-      let mode = try database.statement("PRAGMA journal_mode=WAL")
-      guard try mode.step(), mode.text(0) == "wal" else {
+    checkpointer = path.map { Checkpointer(path: $0, busyTimeout: options.busyTimeoutMilliseconds) }
+    // Two processes opening a new store at once contend for the lock that switching to WAL and
+    // migrating need, and SQLite reports that contention without waiting; retry it for up to
+    // the busy timeout.
+    try Self.retryingWhileBusy(timeout: options.busyTimeoutMilliseconds) {
+      () throws(StorageError) in
+      if path != nil {
+        let mode = try database.statement("PRAGMA journal_mode=WAL")
+        guard try mode.step(), mode.text(0) == "wal" else {
+          mode.finish()
+          throw StorageError.unusable("the store could not switch to write-ahead logging")
+        }
         mode.finish()
-        throw StorageError.unusable("the store could not switch to write-ahead logging")
       }
-      mode.finish()
+      try database.execute(
+        """
+        PRAGMA synchronous=\(options.synchronousFull ? "FULL" : "NORMAL");
+        PRAGMA foreign_keys=ON;
+        PRAGMA temp_store=MEMORY;
+        PRAGMA cache_size=-16384;
+        """)
+      try Migrations.migrate(database, with: migrations, at: now.description)
     }
-    try database.execute(
-      """
-      PRAGMA synchronous=\(options.synchronousFull ? "FULL" : "NORMAL");
-      PRAGMA foreign_keys=ON;
-      PRAGMA temp_store=MEMORY;
-      PRAGMA cache_size=-8192;
-      """)
-    try Migrations.migrate(database, with: migrations, at: now.description)
+    checkpointer?.install(on: database)
   }
+
+  private static func retryingWhileBusy(
+    timeout: Int32, _ body: () throws(StorageError) -> Void
+  ) throws(StorageError) {
+    var waited: Int32 = 0
+    while true {
+      do {
+        return try body()
+      } catch .unavailable(.busy, let code) {
+        guard waited < timeout else { throw .unavailable(.busy, code: code) }
+        usleep(2000)
+        waited += 2
+      }
+    }
+  }
+
+  /// Waits for a background checkpoint in progress, if any.
+  public func waitForCheckpoint() { checkpointer?.wait() }
 
   /// The SQLite library's version.
   public static var sqliteVersion: String { Database.libraryVersion }

@@ -112,7 +112,7 @@ struct StorageBench {
     func send(_ text: String) {
       Array(text.utf8).withUnsafeBufferPointer { server.receive(line: $0) }
       server.runQueued()
-      server.output.reset()
+      server.session.drainOutput { _ in true }
     }
     send(#"{"jsonrpc":"2.0","id":0,"method":"initialize"}"#)
     let line = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"addPatient\",\"params\":[\(params)]}"

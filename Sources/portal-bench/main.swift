@@ -24,12 +24,12 @@ while let argument = arguments.first {
   case "--kit": kitPath = arguments.removeFirst()
   case "--quick": quick = true
   case "-h", "--help":
-    print("usage: portal-bench [protocol|storage|all] [--rounds N] [--kit DIR] [--quick]")
+    print("usage: portal-bench [protocol|storage|sync|all] [--rounds N] [--kit DIR] [--quick]")
     exit(0)
   default: suites.append(argument)
   }
 }
-if suites.isEmpty || suites == ["all"] { suites = ["protocol", "storage"] }
+if suites.isEmpty || suites == ["all"] { suites = ["protocol", "storage", "sync"] }
 
 do {
   let kit = try BenchKit(root: URL(fileURLWithPath: kitPath))
@@ -50,8 +50,11 @@ do {
     case "storage":
       let figures = try StorageBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
       printTable("Durable store (--durability full)", figures, rounds: rounds)
+    case "sync":
+      let figures = try SyncBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
+      printTable("DataSync: cascades, notifications, peers", figures, rounds: rounds)
     default:
-      throw BenchError.setup("unknown suite \(suite); known: protocol, storage")
+      throw BenchError.setup("unknown suite \(suite); known: protocol, storage, sync")
     }
   }
   try? FileManager.default.removeItem(at: kit.workDirectory)

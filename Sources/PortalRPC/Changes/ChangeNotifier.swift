@@ -62,29 +62,54 @@ final class ChangeNotifier {
 
   // MARK: Delivery
 
-  /// Writes the notifications for this process's changes with sequence numbers in `range`.
-  func publishOwn(_ range: ClosedRange<Int64>, into output: JSONWriter) throws {
+  /// Notifications owed at a place in the output: the changes in `after+1 ... through` that match
+  /// `subscriptions` (as they were when the changes were made). They are streamed from the change
+  /// log when the output is written, after the commit, so even a 10,000-record cascade never sits
+  /// in memory.
+  struct Owed {
+    let offset: Int
+    let after: Int64
+    let through: Int64
+    let subscriptions: [Subscription]
+  }
+
+  /// Owes the notifications for this process's changes with sequence numbers in `range`.
+  func publishOwn(_ range: ClosedRange<Int64>, at offset: Int) {
     defer { deliveredThrough = max(deliveredThrough, range.upperBound) }
     guard !subscriptions.isEmpty else { return }
-    try write(after: range.lowerBound - 1, through: range.upperBound, into: output)
+    session.owed.append(
+      Owed(
+        offset: offset, after: range.lowerBound - 1, through: range.upperBound,
+        subscriptions: subscriptions))
   }
 
-  /// Writes the notifications for changes other processes committed since the last look.
-  func catchUp(into output: JSONWriter) throws {
+  /// Owes the notifications for changes other processes committed since the last look.
+  func catchUp(at offset: Int) throws(StorageError) {
     guard !subscriptions.isEmpty else { return }
     lastDataVersion = try store.dataVersion()  // before the query, so nothing slips between
-    try write(after: deliveredThrough, through: .max, into: output)
+    let last = try store.lastSequence()
+    guard last > deliveredThrough else { return }
+    session.owed.append(
+      Owed(offset: offset, after: deliveredThrough, through: last, subscriptions: subscriptions))
+    deliveredThrough = last
   }
 
-  private func write(after start: Int64, through end: Int64, into output: JSONWriter) throws {
-    try store.forEachChange(after: start, through: end) { row in
-      deliveredThrough = max(deliveredThrough, row.sequence)
-      guard matches(row) else { return }
-      ChangeNotification.write(row, origin: row.origin == origin ? "self" : "peer", into: output)
+  /// Writes owed notifications to `sink` in chunks of about `chunkBytes`.
+  func stream(_ owed: Owed, chunkBytes: Int = 256 << 10, _ sink: (JSONWriter) -> Bool) throws {
+    let chunk = JSONWriter(capacity: chunkBytes + 4096)
+    var open = true
+    try store.forEachChange(after: owed.after, through: owed.through) { row in
+      guard open, matches(row, owed.subscriptions) else { return }
+      ChangeNotification.write(row, origin: row.origin == origin ? "self" : "peer", into: chunk)
+      if chunk.count >= chunkBytes {
+        open = sink(chunk)
+        chunk.reset(keepingCapacity: chunkBytes + 4096)
+      }
     }
+    if open && !chunk.isEmpty { _ = sink(chunk) }
   }
 
-  private func matches(_ row: ChangeRow) -> Bool {
+  private func matches(_ row: ChangeRow, _ subscriptions: [Subscription]) -> Bool {
     let entityID = (try? JSONParser.parse(row.entityID)).flatMap(PatientID.canonical)
     let patientID = row.patientID.flatMap { try? JSONParser.parse($0) }.flatMap(PatientID.canonical)
     return subscriptions.contains {
@@ -110,15 +135,15 @@ final class ChangeNotifier {
   }
 
   /// A wake-up from the watcher: drain it first, then read the change log.
-  func wake(into output: JSONWriter) throws {
+  func wake(at offset: Int) throws {
     watcher?.drain()
-    try catchUp(into: output)
+    try catchUp(at: offset)
   }
 
   /// The safety poll: cheap when nothing changed (a commit without a ring, a lost watch).
-  func idle(into output: JSONWriter) throws {
+  func idle(at offset: Int) throws {
     guard !subscriptions.isEmpty else { return }
-    if try store.dataVersion() != lastDataVersion { try catchUp(into: output) }
+    if try store.dataVersion() != lastDataVersion { try catchUp(at: offset) }
   }
 
   /// After this process commits: wake the other processes.

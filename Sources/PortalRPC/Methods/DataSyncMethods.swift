@@ -50,7 +50,7 @@ public enum DataSyncMethods {
         ),
         errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable]
       ) { call in
-        .value(
+        .encoded(
           try call.dataSync.updateRelated(
             .patient, id: call.arguments["patientId"]!, updates: call.arguments.object("updates")!,
             expectedVersion: call.arguments.int64("expectedVersion")))
@@ -76,7 +76,7 @@ public enum DataSyncMethods {
         ),
         errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable]
       ) { call in
-        .value(
+        .encoded(
           try call.dataSync.updateRelated(
             .appointment, id: call.arguments["appointmentId"]!,
             updates: call.arguments.object("updates")!,

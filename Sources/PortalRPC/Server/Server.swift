@@ -151,6 +151,7 @@ public final class Server {
         "a commit failed (code \(failure.code)); its requests are answered with the error")
       if let groupStart {
         output.truncate(to: groupStart.offset)
+        session.owed.removeAll { $0.offset >= groupStart.offset }
         session.notifier.mark = groupStart.mark
         for work in queue[groupStart.index..<queueHead] { answer(work, with: failure) }
       }
@@ -166,7 +167,7 @@ public final class Server {
     case .answer(let id, let error):
       writeResponse(id: id, outcome: .failure(error))
     case .call(let request, let cancelled):
-      let outcome = run(request, cancelled: cancelled, notifications: output)
+      let outcome = run(request, cancelled: cancelled)
       if let outcome { writeResponse(id: request.id ?? .null, outcome: outcome) }
     case .batch(let entries, let cancelled):
       runBatch(entries, cancelled: cancelled)
@@ -210,9 +211,7 @@ public final class Server {
         id = invalidID
         outcome = .failure(error)
       case .request(let request):
-        guard
-          let result = run(request, cancelled: cancelled.contains(position), notifications: output)
-        else { continue }
+        guard let result = run(request, cancelled: cancelled.contains(position)) else { continue }
         id = request.id ?? .null
         outcome = result
       }
@@ -225,13 +224,11 @@ public final class Server {
     answers.withBytes { output.append($0) }
   }
 
-  /// Runs one request, writing its change notifications to `notifications`; nil when nothing is
-  /// to be answered (a notification).
-  private func run(_ request: Request, cancelled: Bool, notifications: JSONWriter)
-    -> Result<Reply, ResponseError>?
-  {
+  /// Runs one request, owing its change notifications at the current end of the output (before
+  /// its answer); nil when nothing is to be answered (a notification).
+  private func run(_ request: Request, cancelled: Bool) -> Result<Reply, ResponseError>? {
     let outcome = outcome(of: request, cancelled: cancelled)
-    session.publishOwnChanges(into: notifications)
+    session.publishOwnChanges()
     if request.isNotification {
       if case .failure(let error) = outcome {
         session.log.debug("notification failed with code \(error.code)")
@@ -316,13 +313,13 @@ public final class Server {
 
   // MARK: Idle
 
-  /// Another process may have committed: write the notifications this client is owed.
+  /// Another process may have committed: owe this client the notifications for it.
   public func deliverPeerChanges(wokenByWatcher: Bool) {
     do {
       if wokenByWatcher {
-        try session.notifier.wake(into: output)
+        try session.notifier.wake(at: output.count)
       } else {
-        try session.notifier.idle(into: output)
+        try session.notifier.idle(at: output.count)
       }
     } catch {
       session.log.warn(

@@ -29,6 +29,8 @@ public final class Session {
   public let output = JSONWriter(capacity: 64 << 10)
   /// Subscriptions and the delivery of change notifications.
   lazy var notifier = ChangeNotifier(session: self)
+  /// Notifications owed at places in `output`, streamed when the output is written.
+  var owed: [ChangeNotifier.Owed] = []
 
   private var cancelledIDs: Set<RequestID> = []
   /// Reads whatever input is already waiting (without blocking), so that a `$/cancelRequest`
@@ -40,24 +42,44 @@ public final class Session {
     self.log = Log(level: configuration.logLevel)
     self.dataSync = dataSync
     dataSync.store.onWriteLock = { [unowned self] () throws(StorageError) in
-      do {
-        try notifier.catchUp(into: output)
-      } catch let error as StorageError {
-        throw error
-      } catch {
-        throw StorageError.unusable("the change log could not be read")
-      }
+      try notifier.catchUp(at: output.count)
     }
   }
 
-  /// Writes the notifications for the changes the request just run made (before its response).
-  func publishOwnChanges(into writer: JSONWriter) {
+  /// Owes the notifications for the changes the request just run made, before its response.
+  func publishOwnChanges() {
     guard let range = dataSync.takeLoggedChanges() else { return }
-    do {
-      try notifier.publishOwn(range, into: writer)
-    } catch {
-      log.error("change notifications could not be written (\(ResponseError(error).code))")
+    notifier.publishOwn(range, at: output.count)
+  }
+
+  /// Writes everything the session has to say, in order: the output's bytes with the owed
+  /// notifications streamed in at their places. `sink` returns false once it cannot write (the
+  /// client is gone). Empties the output.
+  public func drainOutput(_ sink: (UnsafeBufferPointer<UInt8>) -> Bool) {
+    var written = 0
+    var open = true
+    output.withBytes { bytes in
+      for owed in owed where open {
+        if owed.offset > written {
+          open = sink(UnsafeBufferPointer(rebasing: bytes[written..<owed.offset]))
+          written = owed.offset
+        }
+        guard open else { break }
+        do {
+          try notifier.stream(owed) { chunk in
+            open = chunk.withBytes { sink($0) }
+            return open
+          }
+        } catch {
+          log.error("change notifications could not be read (\(ResponseError(error).code))")
+        }
+      }
+      if open && written < bytes.count {
+        _ = sink(UnsafeBufferPointer(rebasing: bytes[written..<bytes.count]))
+      }
     }
+    owed.removeAll()
+    output.reset()
   }
 
   /// True when the client cancelled `id`; reads waiting input first.

@@ -122,10 +122,14 @@ public final class StdioTransport {
     }
   }
 
-  /// Writes everything the server produced with one write(2) (more only if the pipe is full).
+  /// Writes everything the server produced, answers and owed notifications in order: with one
+  /// write(2) when it is only answers (notifications are streamed in chunks).
   private func flush() {
-    guard !server.output.isEmpty, !outputClosed else { return }
-    server.output.withBytes { bytes in
+    guard !outputClosed else {
+      server.session.drainOutput { _ in false }
+      return
+    }
+    server.session.drainOutput { bytes in
       var offset = 0
       while offset < bytes.count {
         let written = write(output, bytes.baseAddress! + offset, bytes.count - offset)
@@ -138,10 +142,10 @@ public final class StdioTransport {
           _ = poll(&descriptor, 1, -1)
         } else {
           outputClosed = true
-          return
+          return false
         }
       }
+      return true
     }
-    server.output.reset()
   }
 }
