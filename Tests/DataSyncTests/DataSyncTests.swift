@@ -174,6 +174,38 @@ struct UnchangedStoreTests {
     ),
     ("delete with records", { _ = try $0.delete(.patient, id: "P001") }),
     (
+      "stale version on a related update",
+      {
+        _ = try $0.updateRelated(.patient, id: "P001", updates: ["name": "New"], expectedVersion: 1)
+      }
+    ),
+    (
+      "invalid message appended",
+      { _ = try $0.appendMessage(threadID: 1, message: ["from": "robot", "text": ""]) }
+    ),
+    (
+      "appending to a missing thread",
+      {
+        _ = try $0.appendMessage(
+          threadID: 404, message: ["from": "admin", "sender": "A", "text": "x"])
+      }
+    ),
+    (
+      "a group whose last step fails",
+      { sync in
+        _ = try sync.atomically {
+          _ = try sync.sync(
+            .patient, id: "P001", updates: ["name": "Renamed"], expectedVersion: nil)
+          _ = try sync.delete(.appointment, id: 1)
+          _ = try sync.delete(.appointment, id: 404)
+        }
+      }
+    ),
+    (
+      "moving a record to a missing patient",
+      { _ = try $0.sync(.appointment, id: 1, updates: ["patientId": "P404"], expectedVersion: nil) }
+    ),
+    (
       "bad filter operator",
       { _ = try $0.list(.appointment, query: json(#"{"filter":{"date":{"like":"2026"}}}"#)) }
     ),
