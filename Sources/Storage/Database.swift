@@ -7,9 +7,11 @@ final class Database {
   private var statements: [String: Statement] = [:]
 
   /// Opens (creating if needed) the file at `path`, or an in-memory database for nil.
-  init(path: String?) throws(StorageError) {
+  init(path: String?, readOnly: Bool = false) throws(StorageError) {
     var handle: OpaquePointer?
-    let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+    let flags =
+      (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+      | SQLITE_OPEN_NOMUTEX
     let code = sqlite3_open_v2(path ?? ":memory:", &handle, flags, nil)
     guard code == SQLITE_OK, let handle else {
       sqlite3_close_v2(handle)

@@ -85,6 +85,19 @@ public final class Store {
   /// Waits for a background checkpoint in progress, if any.
   public func waitForCheckpoint() { checkpointer?.wait() }
 
+  /// Opens an existing store without changing it (no migration, no journal-mode switch): for
+  /// `--check`. Nil when there is no store file in `directory`.
+  public init(inspecting directory: String) throws(StorageError) {
+    let file = directory + "/" + Store.fileName
+    guard access(file, F_OK) == 0 else {
+      throw StorageError.unusable("there is no store (\(Store.fileName)) in \(directory)")
+    }
+    path = file
+    database = try Database(path: file, readOnly: true)
+    database.setBusyTimeout(milliseconds: 5000)
+    checkpointer = nil
+  }
+
   /// The SQLite library's version.
   public static var sqliteVersion: String { Database.libraryVersion }
 

@@ -156,3 +156,24 @@ struct ProcessTests {
     }
   }
 }
+
+@Suite("portal-rpc --check")
+struct CheckCommandTests {
+  @Test("a sound store exits 0; a missing one exits 3")
+  func exitStatus() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "check-\(UUID().uuidString)")
+    let fill = try PortalProcess.run(
+      arguments: ["--data-dir", directory.path, "--demo"], input: Data())
+    #expect(fill.status == 0)
+    let sound = try PortalProcess.run(
+      arguments: ["--check", "--data-dir", directory.path], input: Data())
+    #expect(sound.status == 0)
+    #expect(sound.lines.last == "sound: no problems found")
+    let missing = try PortalProcess.run(
+      arguments: ["--check", "--data-dir", directory.appendingPathComponent("none").path],
+      input: Data())
+    #expect(missing.status == 3)
+    #expect(missing.stderr.contains("there is no store"))
+  }
+}

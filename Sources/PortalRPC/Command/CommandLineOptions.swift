@@ -9,6 +9,7 @@ public struct CommandLineOptions: Sendable, Equatable {
     case help
     case version
     case printOpenRPC
+    case check
   }
 
   public var action: Action = .serve
@@ -58,6 +59,9 @@ public struct CommandLineOptions: Sendable, Equatable {
       case "--openrpc":
         try noValue()
         options.action = .printOpenRPC
+      case "--check":
+        try noValue()
+        options.action = .check
       case "--data-dir":
         let directory = try value()
         guard !directory.isEmpty else { throw UsageError(message: "--data-dir needs a path") }
@@ -113,6 +117,7 @@ public struct CommandLineOptions: Sendable, Equatable {
 
     Usage: portal-rpc [--data-dir DIR | --in-memory] [--demo] [--log-level LEVEL]
                       [--max-message-bytes N] [--durability full|normal]
+           portal-rpc --check [--data-dir DIR]
            portal-rpc --help | --version | --openrpc
 
     One JSON-RPC message (or batch) per line on stdin; one response per line on stdout; logs on
@@ -128,11 +133,13 @@ public struct CommandLineOptions: Sendable, Equatable {
       --durability MODE         full (default): a response is written only after its change is on
                                 disk. normal: faster; survives a crash of this process, not a power cut.
       --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests).
+      --check                   Check the store in the data directory (integrity, DataSync's
+                                invariants, counts) without changing it; exit 1 on a problem.
       --openrpc                 Print the OpenRPC document of the interface and exit.
       --version                 Print the version and exit.
       -h, --help                Print this help and exit.
 
     Exit status: 0 after shutdown/exit or end of input, 2 for a bad command line,
-    3 when the data directory cannot be used.
+    3 when the data directory cannot be used; --check: 0 sound, 1 problems found.
     """
 }

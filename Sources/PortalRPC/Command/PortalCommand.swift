@@ -1,4 +1,7 @@
+internal import DataSync
+internal import Domain
 internal import PortalJSON
+internal import Storage
 
 #if canImport(Glibc)
   internal import Glibc
@@ -32,6 +35,8 @@ public enum PortalCommand {
     case .printOpenRPC:
       printOut(JSONWriter.prettyPrinted(PortalInterface().openRPCDocument))
       return 0
+    case .check:
+      return check(options, environment: environment)
     case .serve:
       break
     }
@@ -62,6 +67,40 @@ public enum PortalCommand {
     session.log.debug("serving \(interface.table.names.count) methods")
     StdioTransport(server: server).run()
     return 0
+  }
+
+  /// `--check`: opens the store without changing it and reports on it.
+  private static func check(_ options: CommandLineOptions, environment: (String) -> String?)
+    -> Int32
+  {
+    let report: StoreCheck
+    let path: String
+    do {
+      path = try DataDirectory.resolve(explicit: options.dataDirectory, environment: environment)
+      let store = try Store(inspecting: path)
+      let today = (options.fixedClock.flatMap(Timestamp.init) ?? Clock.system.now()).date
+      report = try StoreCheck.run(store, today: today)
+    } catch let error as DataDirectory.Unusable {
+      printError(error.message)
+      return unusableDataStatus
+    } catch {
+      printError("cannot check the store: \(error)")
+      return unusableDataStatus
+    }
+    var lines = ["portal-rpc check of \(path)/\(Store.fileName)"]
+    lines.append(
+      "schema version \(report.schemaVersion), SQLite \(Store.sqliteVersion), last change \(report.lastSequence)"
+    )
+    if !report.counts.isEmpty {
+      lines.append(report.counts.map { "\($0.table) \($0.rows)" }.joined(separator: ", "))
+    }
+    lines += report.problems.map { "problem: " + $0 }
+    lines.append(
+      report.isSound
+        ? "sound: no problems found"
+        : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found")
+    printOut(lines.joined(separator: "\n") + "\n")
+    return report.isSound ? 0 : 1
   }
 
   private static func printOut(_ text: String) { writeAll(1, text) }
