@@ -4,8 +4,10 @@ import Testing
 
 @Suite("The README says what the code does")
 struct DocumentationTests {
-  private let readme = (try? String(
-    contentsOf: PortalProcess.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
+  private let readme =
+    (try? String(
+      contentsOf: PortalProcess.packageRoot.appendingPathComponent("README.md"), encoding: .utf8))
+    ?? ""
 
   @Test("every method is named in the README")
   func methods() {
@@ -16,7 +18,9 @@ struct DocumentationTests {
 
   @Test("every error code is in the README's table")
   func errors() {
-    for code in ErrorCode.all { #expect(readme.contains("| \(code.rawValue) |"), "missing \(code.rawValue)") }
+    for code in ErrorCode.all {
+      #expect(readme.contains("| \(code.rawValue) |"), "missing \(code.rawValue)")
+    }
   }
 
   @Test("every flag of --help is in the README")
