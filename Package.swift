@@ -74,7 +74,7 @@ let package = Package(
     ),
     .testTarget(
       name: "PortalRPCTests",
-      dependencies: ["PortalRPC", "PortalJSON", "portal-rpc"],
+      dependencies: ["PortalRPC", "PortalJSON", "Storage", "Domain", "portal-rpc"],
       exclude: ["Transcripts"],
       swiftSettings: swiftSettings
     ),

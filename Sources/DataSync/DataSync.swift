@@ -9,7 +9,10 @@ public import Storage
 ///
 /// Requests share a transaction until `commit()`; a failing request is undone alone.
 public final class DataSync {
-  public let store: Store
+  public private(set) var store: Store
+  /// Reopens the store for writing, for a store that was opened read-only (its data directory
+  /// was not writable): tried before each write, so the server recovers when the fault clears.
+  public var reopenForWriting: (() -> Store?)?
   public let clock: Clock
   /// This process's mark on the changes it makes (so peers can tell theirs from ours).
   public let origin: String
@@ -33,6 +36,9 @@ public final class DataSync {
   /// Runs one request's writes in its own savepoint (all of them, or none), then brings the
   /// derived fields of every patient it touched up to date, in the same savepoint.
   func write<T>(_ body: (Context) throws -> T) throws -> T {
+    if store.isReadOnly, !store.isInTransaction, let reopened = reopenForWriting?() {
+      store = reopened
+    }
     let logged = loggedChanges
     do {
       return try store.inSavepoint {

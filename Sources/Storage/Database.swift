@@ -6,20 +6,48 @@ final class Database {
   let handle: OpaquePointer
   private var statements: [String: Statement] = [:]
 
+  /// How a connection may touch its file.
+  enum Access {
+    case readWrite
+    case readOnly
+    /// Read-only on a medium nobody can write (a read-only mount): SQLite then needs neither a
+    /// `-wal` nor a `-shm` file, which it could not create there.
+    case immutable
+  }
+
   /// Opens (creating if needed) the file at `path`, or an in-memory database for nil.
-  init(path: String?, readOnly: Bool = false) throws(StorageError) {
+  init(path: String?, access: Access = .readWrite) throws(StorageError) {
     var handle: OpaquePointer?
     let flags =
-      (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-      | SQLITE_OPEN_NOMUTEX
-    let code = sqlite3_open_v2(path ?? ":memory:", &handle, flags, nil)
+      (access == .readWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY)
+      | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+    let name =
+      path.map { access == .immutable ? Self.immutableURI($0) : Self.fileURI($0) } ?? ":memory:"
+    let code = sqlite3_open_v2(name, &handle, flags, nil)
     guard code == SQLITE_OK, let handle else {
+      let extended = handle.map { sqlite3_extended_errcode($0) } ?? code
       sqlite3_close_v2(handle)
-      throw StorageError.from(code: code, sql: "open")
+      throw StorageError.from(code: extended, sql: "open")
     }
     self.handle = handle
     sqlite3_extended_result_codes(handle, 1)
   }
+
+  /// `path` as a `file:` URI (so a path holding `?`, `#` or `%` still names that file).
+  private static func fileURI(_ path: String) -> String {
+    var uri = "file:"
+    for byte in path.utf8 {
+      switch byte {
+      case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0x80...:
+        uri += "%" + String(byte, radix: 16, uppercase: true)
+      default:
+        uri.unicodeScalars.append(Unicode.Scalar(byte))
+      }
+    }
+    return uri
+  }
+
+  private static func immutableURI(_ path: String) -> String { fileURI(path) + "?immutable=1" }
 
   deinit {
     statements.removeAll()

@@ -18,9 +18,16 @@ public final class Store {
     /// How long to wait for another process's write lock before giving up with `busy`.
     public var busyTimeoutMilliseconds: Int32
 
-    public init(synchronousFull: Bool = true, busyTimeoutMilliseconds: Int32 = 5000) {
+    /// Fault injection for tests: refuse to grow past this many pages (SQLITE_FULL, as on a
+    /// full disk).
+    public var maxPages: Int?
+
+    public init(
+      synchronousFull: Bool = true, busyTimeoutMilliseconds: Int32 = 5000, maxPages: Int? = nil
+    ) {
       self.synchronousFull = synchronousFull
       self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+      self.maxPages = maxPages
     }
   }
 
@@ -64,6 +71,7 @@ public final class Store {
         """)
       try Migrations.migrate(database, with: migrations, at: now.description)
     }
+    if let pages = options.maxPages { try database.execute("PRAGMA max_page_count=\(pages)") }
     checkpointer?.install(on: database)
   }
 
@@ -87,15 +95,33 @@ public final class Store {
 
   /// Opens an existing store without changing it (no migration, no journal-mode switch): for
   /// `--check`. Nil when there is no store file in `directory`.
-  public init(inspecting directory: String) throws(StorageError) {
+  public init(inspecting directory: String, busyTimeoutMilliseconds: Int32 = 5000)
+    throws(StorageError)
+  {
     let file = directory + "/" + Store.fileName
     guard access(file, F_OK) == 0 else {
       throw StorageError.unusable("there is no store (\(Store.fileName)) in \(directory)")
     }
     path = file
-    database = try Database(path: file, readOnly: true)
-    database.setBusyTimeout(milliseconds: 5000)
+    // Nobody can write a store on a read-only medium, and SQLite could not create the `-shm`
+    // file it needs to read a WAL store there; with no `-wal` left over, the file is complete.
+    let mayChange = access(directory, W_OK) == 0 || access(file + "-wal", F_OK) == 0
+    database = try Database(path: file, access: mayChange ? .readOnly : .immutable)
+    database.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
     checkpointer = nil
+    isReadOnly = true
+  }
+
+  /// True for a store opened without write access (`--check`, or a data directory that is
+  /// read-only): every write is refused with `readOnly`.
+  public private(set) var isReadOnly = false
+
+  /// Whether the store's file and directory can be written now (a read-only store checks this
+  /// before each write, to reopen once the fault clears).
+  public var isWritableNow: Bool {
+    guard let path else { return true }
+    let directory = String(path.dropLast(Store.fileName.count + 1))
+    return access(directory, W_OK) == 0 && access(path, W_OK) == 0
   }
 
   /// The SQLite library's version.
@@ -121,6 +147,7 @@ public final class Store {
   /// busy timeout for another process.
   public func beginWrite() throws(StorageError) {
     if isWriting { return }
+    if isReadOnly { throw .unavailable(.readOnly, code: 8) }
     if database.isInTransaction { try database.run("COMMIT") }
     try database.run("BEGIN IMMEDIATE")
     isWriting = true

@@ -94,6 +94,19 @@ struct ProcessTests {
     #expect(result.lines.first?.contains("\"dataDir\":\"\(directory.path)\"") == true)
   }
 
+  @Test("a directory name holding URI characters and non-ASCII names exactly that directory")
+  func unusualDirectoryName() throws {
+    let directory = try temporaryDirectory().appendingPathComponent("Clinic ?#%20 Zürich")
+    let input = Data(#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#.utf8 + [0x0A])
+    let result = try PortalProcess.run(arguments: ["--data-dir", directory.path], input: input)
+    #expect(result.status == 0)
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+    #expect(files.contains("portal.db"))
+    let check = try PortalProcess.run(
+      arguments: ["--check", "--data-dir", directory.path], input: Data())
+    #expect(check.status == 0)
+  }
+
   @Test("PORTAL_DATA_DIR is used when no flag is given")
   func environmentDirectory() throws {
     let directory = try temporaryDirectory().appendingPathComponent("from-env")

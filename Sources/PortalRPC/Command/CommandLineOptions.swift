@@ -20,6 +20,8 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var maxMessageBytes = ServerConfiguration.defaultMaxMessageBytes
   public var durability: ServerConfiguration.Durability = .full
   public var fixedClock: String?
+  public var busyTimeoutMilliseconds: Int32 = 5000
+  public var maxStorePages: Int?
 
   public init() {}
 
@@ -91,6 +93,19 @@ public struct CommandLineOptions: Sendable, Equatable {
           throw UsageError(message: "--durability must be full or normal")
         }
         options.durability = durability
+      case "--busy-timeout-ms":
+        let text = try value()
+        guard let milliseconds = Int32(text), milliseconds >= 0, milliseconds <= 600_000 else {
+          throw UsageError(
+            message: "--busy-timeout-ms must be a whole number of milliseconds up to 600000")
+        }
+        options.busyTimeoutMilliseconds = milliseconds
+      case "--max-store-pages":
+        let text = try value()
+        guard let pages = Int(text), pages >= 16 else {
+          throw UsageError(message: "--max-store-pages must be a whole number of at least 16")
+        }
+        options.maxStorePages = pages
       case "--clock":
         let text = try value()
         guard text.hasPrefix("fixed:"), Timestamp(String(text.dropFirst(6))) != nil else {
@@ -117,6 +132,7 @@ public struct CommandLineOptions: Sendable, Equatable {
 
     Usage: portal-rpc [--data-dir DIR | --in-memory] [--demo] [--log-level LEVEL]
                       [--max-message-bytes N] [--durability full|normal]
+                      [--busy-timeout-ms N]
            portal-rpc --check [--data-dir DIR]
            portal-rpc --help | --version | --openrpc
 
@@ -132,7 +148,11 @@ public struct CommandLineOptions: Sendable, Equatable {
       --max-message-bytes N     Longest accepted line (default 16777216); longer ones get -32600.
       --durability MODE         full (default): a response is written only after its change is on
                                 disk. normal: faster; survives a crash of this process, not a power cut.
+      --busy-timeout-ms N       How long a write waits for another process's lock before it is
+                                refused with -32005 (default 5000).
       --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests).
+      --max-store-pages N       Fault injection for tests: the store refuses to grow past N pages
+                                (4 KiB each), as on a full disk.
       --check                   Check the store in the data directory (integrity, DataSync's
                                 invariants, counts) without changing it; exit 1 on a problem.
       --openrpc                 Print the OpenRPC document of the interface and exit.

@@ -25,7 +25,8 @@ public enum DataDirectory {
   }
 
   /// Creates `path` (and its parents, mode 0700: this is health data) if missing, checks that it
-  /// is a writable directory, and returns its absolute path.
+  /// is a directory that can be written (or, read-only, already holds a store), and returns its
+  /// absolute path.
   public static func prepare(_ path: String) throws(Unusable) -> String {
     try createDirectories(path)
     var info = stat()
@@ -36,17 +37,27 @@ public enum DataDirectory {
           "cannot use data directory \(path): it is not a directory; pass --data-dir with a directory, or --in-memory"
       )
     }
-    guard access(path, W_OK | X_OK) == 0 else { throw unusable(path, errno) }
+    guard access(path, W_OK | X_OK) == 0 || access(path + "/portal.db", R_OK) == 0 else {
+      throw unusable(path, errno)
+    }
     guard let resolved = realpath(path, nil) else { throw unusable(path, errno) }
     defer { free(resolved) }
     return String(cString: resolved)
+  }
+
+  /// Whether files can be created and written in `path` now.
+  public static func isWritable(_ path: String) -> Bool {
+    access(path, W_OK | X_OK) == 0
+      && (access(path + "/portal.db", F_OK) != 0 || access(path + "/portal.db", W_OK) == 0)
   }
 
   private static func createDirectories(_ path: String) throws(Unusable) {
     var prefix = path.hasPrefix("/") ? "/" : ""
     for component in path.split(separator: "/") {
       prefix += component
-      if mkdir(prefix, 0o700) != 0 && errno != EEXIST { throw unusable(path, errno) }
+      if mkdir(prefix, 0o700) != 0 && errno != EEXIST && errno != EROFS {
+        throw unusable(path, errno)
+      }
       prefix += "/"
     }
   }

@@ -43,6 +43,8 @@ public enum PortalCommand {
     var configuration = ServerConfiguration(
       demo: options.demo, logLevel: options.logLevel, maxMessageBytes: options.maxMessageBytes,
       durability: options.durability, fixedClock: options.fixedClock)
+    configuration.busyTimeoutMilliseconds = options.busyTimeoutMilliseconds
+    configuration.maxStorePages = options.maxStorePages
     if !options.inMemory {
       do {
         let path = try DataDirectory.resolve(

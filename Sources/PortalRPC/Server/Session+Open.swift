@@ -13,12 +13,40 @@ extension Session {
   /// with the demo practice when asked and empty, and returns a session over it.
   public static func open(configuration: ServerConfiguration) throws -> Session {
     let clock = configuration.fixedClock.flatMap(Timestamp.init).map(Clock.fixed) ?? .system
-    let store = try Store(
-      directory: configuration.dataDirectory,
-      options: Store.Options(synchronousFull: configuration.durability == .full),
-      now: clock.now())
+    let options = Store.Options(
+      synchronousFull: configuration.durability == .full,
+      busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+      maxPages: configuration.maxStorePages)
+    let open = {
+      try Store(directory: configuration.dataDirectory, options: options, now: clock.now())
+    }
+    let store: Store
+    var readOnly = false
+    if let directory = configuration.dataDirectory, !DataDirectory.isWritable(directory) {
+      // A store on a read-only medium is still served: reads work, writes are refused (-32005)
+      // until the directory is writable again.
+      store = try Store(
+        inspecting: directory, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+      guard try store.schemaVersion() == Migrations.latestVersion else {
+        throw StorageError.unusable(
+          "the store is read-only and from another version of portal-rpc, so it cannot be upgraded")
+      }
+      readOnly = true
+    } else {
+      store = try open()
+    }
     let dataSync = DataSync(store: store, clock: clock, origin: processToken())
     let session = Session(configuration: configuration, dataSync: dataSync)
+    if readOnly {
+      session.log.warn(
+        "the data directory is read-only: reads are served, writes refused until it is writable")
+      dataSync.reopenForWriting = { [unowned session] in
+        guard dataSync.store.isWritableNow, let writable = try? open() else { return nil }
+        session.log.info("the data directory is writable again: writes resume")
+        writable.onWriteLock = dataSync.store.onWriteLock
+        return writable
+      }
+    }
     if configuration.demo {
       dataSync.currentMethod = "demo"
       if try DemoPractice.fill(dataSync) {
