@@ -38,7 +38,7 @@ let package = Package(
     ),
     .testTarget(
       name: "DomainTests",
-      dependencies: ["Domain", "PortalJSON"],
+      dependencies: ["Domain", "PortalJSON", "TestSupport"],
       swiftSettings: swiftSettings
     ),
 
@@ -62,7 +62,7 @@ let package = Package(
     ),
     .testTarget(
       name: "DataSyncTests",
-      dependencies: ["DataSync", "Domain", "Storage", "PortalJSON"],
+      dependencies: ["DataSync", "Domain", "Storage", "PortalJSON", "TestSupport"],
       swiftSettings: swiftSettings
     ),
 
@@ -74,10 +74,13 @@ let package = Package(
     ),
     .testTarget(
       name: "PortalRPCTests",
-      dependencies: ["PortalRPC", "PortalJSON", "Storage", "Domain", "portal-rpc"],
+      dependencies: ["PortalRPC", "PortalJSON", "Storage", "Domain", "TestSupport", "portal-rpc"],
       exclude: ["Transcripts"],
       swiftSettings: swiftSettings
     ),
+
+    // MARK: Shared by the test targets: seeded randomness for the randomized tests
+    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
     // MARK: Executables
     .executableTarget(
