@@ -28,7 +28,8 @@ extension ResponseError {
       self = .invalidParams(
         failure.errors.map { ParamProblem(path: $0.path.description, message: $0.message) })
     case .notFound(let type, let id):
-      self = ResponseError(.notFound, data: ["entityType": .string(type.rawValue), "id": id])
+      self = ResponseError(
+        .notFound, data: ["entityType": .string(type.rawValue), "id": .echoed(id)])
     case .versionConflict(let type, let id, let expected, let current, let entity):
       let currentEntity = (try? entity.decoded()) ?? .null
       self = ResponseError(
@@ -52,6 +53,35 @@ extension ResponseError {
       self = .withDetail(.storageUnavailable, reason + "; nothing was changed")
     case .failed(let code, _):
       self = .withDetail(.internalError, "a storage operation failed (SQLite code \(code))")
+    }
+  }
+}
+
+extension JSONValue {
+  /// A client-supplied identifier (a record id, a method name) as an error may repeat it:
+  /// integers and id-like strings are echoed; anything else (a name, an email, a date sent where
+  /// an id belongs) becomes null, so a client's mistake cannot carry a patient value into an
+  /// error, and from there into a log.
+  static func echoed(_ value: JSONValue) -> JSONValue {
+    switch value {
+    case .number(let number) where number.int64Value != nil: return value
+    case .string(let text) where text.utf8.count <= 64:
+      var letters = 0
+      var digits = 0
+      for byte in text.utf8 {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
+          letters += 1
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
+        case UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "/"),
+          UInt8(ascii: "$"):
+          continue
+        default: return .null
+        }
+      }
+      // Digits and separators alone are a date or a phone number, unless they are all digits.
+      return letters > 0 || digits == text.utf8.count && digits > 0 ? value : .null
+    default: return .null
     }
   }
 }

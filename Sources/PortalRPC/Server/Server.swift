@@ -243,7 +243,7 @@ public final class Server {
     if let refusal = lifecycleRefusal(of: request, spec: spec) { return .failure(refusal) }
     guard let spec else {
       let suggestions = table.suggestions(for: request.method).map(JSONValue.string)
-      var data: JSONObject = ["method": .string(request.method)]
+      var data: JSONObject = ["method": .echoed(.string(request.method))]
       if !suggestions.isEmpty { data["suggestions"] = .array(suggestions) }
       return .failure(ResponseError(.methodNotFound, data: .object(data)))
     }
