@@ -23,7 +23,7 @@ public enum PatientID {
   /// The ordinal of an id in exactly the form the server generates (`P007` is 7; `P0007` and
   /// `P7` are not generated ids), or nil.
   public static func ordinal(of canonical: String) -> Int64? {
-    guard canonical.hasPrefix("P"), canonical.utf8.count >= 4, canonical.utf8.count <= 19 else {
+    guard canonical.hasPrefix("P"), canonical.utf8.count >= 4, canonical.utf8.count <= 20 else {
       return nil
     }
     guard let ordinal = Int64(canonical.dropFirst()), ordinal > 0,
