@@ -53,34 +53,37 @@ enum ChangeNotification {
     method,
     summary:
       "A committed change that matches one of the client's subscriptions, whether this client, another process on the same data, or an upstream made it. Written before the response of the request that caused it; numbered by the data's gap-free sequence (getChangesSince catches up after a reconnect).",
-    paramsSchema: [
-      "type": "object",
-      "required": ["sequence", "entityType", "entityId", "change", "version", "cause"],
-      "properties": [
-        "sequence": ["type": "integer", "minimum": 1],
-        "entityType": [
-          "type": "string",
-          "enum": [
-            "patient", "appointment", "messageThread", "prescription", "document", "carePlan",
-            "transaction", "insuranceClaim",
-          ],
-        ],
-        "entityId": ["type": ["string", "integer"]],
-        "change": ["type": "string", "enum": ["created", "updated", "deleted"]],
-        "version": ["type": "integer", "minimum": 1],
-        "patientId": ["type": ["string", "integer"]],
-        "fields": ["type": "array", "items": ["type": "string"], "description": "Updates only."],
-        "cause": [
-          "type": "object",
-          "required": ["method", "origin"],
-          "properties": [
-            "method": ["type": "string"],
-            "origin": ["type": "string", "enum": ["self", "peer", "upstream"]],
-          ],
-        ],
-        "entity": [
-          "type": "object", "description": "The record after the change; absent for deletes.",
+    paramsSchema: ["$ref": "#/components/schemas/Change"])
+
+  /// The shape of a change: a notification's params, and an item of `getChangesSince`.
+  static let schema: JSONValue = [
+    "type": "object",
+    "required": ["sequence", "entityType", "entityId", "change", "version", "cause"],
+    "properties": [
+      "sequence": ["type": "integer", "minimum": 1],
+      "entityType": [
+        "type": "string",
+        "enum": [
+          "patient", "appointment", "messageThread", "prescription", "document", "carePlan",
+          "transaction", "insuranceClaim",
         ],
       ],
-    ])
+      "entityId": ["type": ["string", "integer"]],
+      "change": ["type": "string", "enum": ["created", "updated", "deleted"]],
+      "version": ["type": "integer", "minimum": 1],
+      "patientId": ["type": ["string", "integer"]],
+      "fields": ["type": "array", "items": ["type": "string"], "description": "Updates only."],
+      "cause": [
+        "type": "object",
+        "required": ["method", "origin"],
+        "properties": [
+          "method": ["type": "string"],
+          "origin": ["type": "string", "enum": ["self", "peer", "upstream"]],
+        ],
+      ],
+      "entity": [
+        "type": "object", "description": "The record after the change; absent for deletes.",
+      ],
+    ],
+  ]
 }

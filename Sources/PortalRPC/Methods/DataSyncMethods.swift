@@ -213,7 +213,7 @@ public enum DataSyncMethods {
           [
             "type": "object", "required": ["changes", "lastSequence", "hasMore"],
             "properties": [
-              "changes": ["type": "array", "items": ["type": "object"]],
+              "changes": ["type": "array", "items": ["$ref": "#/components/schemas/Change"]],
               "lastSequence": [
                 "type": "integer",
                 "description":

@@ -18,7 +18,8 @@ public enum EntityMethods {
     var specs = [
       MethodSpec(
         kind.addMethod,
-        summary: "Adds a \(kind.typeName); the server assigns its id and the fields it keeps.",
+        summary:
+          "Adds \(withArticle(kind.typeName)); the server assigns its id and the fields it keeps.",
         params: [
           .required(
             kind.addParameter, .object, "The new record, without id or meta.", schema: entity)
@@ -31,7 +32,7 @@ public enum EntityMethods {
       MethodSpec(
         kind.syncMethod,
         summary:
-          "Updates a \(kind.typeName) with a JSON Merge Patch; the result must be a valid \(kind.typeName). With expectedVersion, a stale version is refused.",
+          "Updates \(withArticle(kind.typeName)) with a JSON Merge Patch; the whole result is validated. With expectedVersion, a stale version is refused.",
         params: [
           idParam,
           .required("updates", .object, "A JSON Merge Patch (RFC 7396) of the record's fields."),
@@ -49,7 +50,7 @@ public enum EntityMethods {
         kind.deleteMethod,
         summary: kind.name == .patient
           ? "Deletes a patient; refused while the patient has records, unless cascade is true, which deletes them in the same atomic write."
-          : "Deletes a \(kind.typeName).",
+          : "Deletes \(withArticle(kind.typeName)).",
         params: kind.name == .patient
           ? [idParam, .optional("cascade", .boolean, "Also delete every record of the patient.")]
           : [idParam],
@@ -199,6 +200,11 @@ public enum EntityMethods {
       ],
     ]
   }
+}
+
+/// "a Patient", "an Appointment": for the summaries written from a type name.
+private func withArticle(_ noun: String) -> String {
+  ("AEIOU".contains(noun.first ?? "x") ? "an " : "a ") + noun
 }
 
 extension MethodCall {

@@ -33,6 +33,7 @@ public struct PortalInterface {
       schemas[kind.typeName] = .object(schema)
     }
     for member in EntityMethods.sharedSchemas { schemas[member.key] = member.value }
+    schemas["Change"] = ChangeNotification.schema
     self.table = table
     self.notifications = notifications
     self.schemas = schemas
