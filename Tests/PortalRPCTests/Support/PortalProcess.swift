@@ -134,6 +134,20 @@ final class PortalProcess: @unchecked Sendable {
     }
   }
 
+  /// Waits until `condition` holds over every stdout line so far, read or not (for lines that
+  /// other waits may have skipped, such as notifications).
+  @discardableResult
+  func waitUntil(timeout: TimeInterval = 30, _ holds: ([String]) -> Bool) throws -> [String] {
+    let deadline = Date().addingTimeInterval(timeout)
+    condition.lock()
+    defer { condition.unlock() }
+    while !holds(lines) {
+      if stdoutClosed { throw ProcessError.endedWithoutLine(stderr: stderrText) }
+      if !condition.wait(until: deadline) { throw ProcessError.timedOut(lines: lines) }
+    }
+    return lines
+  }
+
   /// Waits for stdout to close and the process to exit; returns every stdout line and the status.
   func finish(timeout: TimeInterval = 60) throws -> (lines: [String], status: Int32) {
     let deadline = Date().addingTimeInterval(timeout)
