@@ -129,7 +129,7 @@ public enum DataSyncMethods {
       MethodSpec(
         "subscribeToUpdates",
         summary:
-          "Starts dataSync/changed notifications for an entity type (or \"*\" for all), optionally one record; with \"*\" and an id, everything of that patient.",
+          "Starts dataSync/changed notifications for an entity type (or \"*\" for all), optionally one existing record; with \"*\" and an id, everything of that patient.",
         params: [
           .required(
             "entityType", .string, "An entity type, or \"*\".",
@@ -148,9 +148,13 @@ public enum DataSyncMethods {
             "properties": ["subscriptionId": ["type": "integer"]],
           ]
         ),
-        errors: [.invalidParams]
+        errors: [.invalidParams, .notFound]
       ) { call in
         let (type, id) = try subscriptionTarget(call.arguments)
+        if let raw = call.arguments["entityId"] {
+          // A mistyped id would otherwise subscribe to silence.
+          _ = try call.dataSync.get(type.flatMap(EntityKind.named) ?? .patient, id: raw)
+        }
         let subscription = try call.session.notifier.subscribe(entityType: type, entityID: id)
         return .value(["subscriptionId": JSONValue(subscription)])
       },
