@@ -1,0 +1,200 @@
+/**
+ * Types of portal-client.mjs. The entities, params, results, notifications and error codes are
+ * generated from schema/ into portal-types.d.ts; this file declares the client around them.
+ */
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { EventEmitter } from "node:events";
+import type {
+  ChangeNotification,
+  ErrorCode,
+  ErrorCodeTable,
+  InitializeResult,
+  PortalMethods,
+  PortalNotifications,
+  PortalParams,
+} from "./portal-types.js";
+
+export * from "./portal-types.js";
+
+/** The protocol version this client speaks. */
+export declare const PROTOCOL_VERSION: "1.0";
+
+/** One row of the method table (portal-methods.mjs). */
+export interface MethodSpec {
+  /** The JSON-RPC method name. */
+  readonly name: keyof PortalMethods;
+  /** True when it is sent without an id and never answered (exit, $/cancelRequest). */
+  readonly notification: boolean;
+  /** Its params in positional order. */
+  readonly params: ReadonlyArray<{ readonly name: string; readonly required: boolean }>;
+}
+
+/** Every method of the interface, in the order of openrpc.json. */
+export declare const methods: ReadonlyArray<MethodSpec>;
+/** The notifications the server sends. */
+export declare const notifications: ReadonlyArray<keyof PortalNotifications>;
+/** Every error code the server answers with, by name. */
+export declare const errorCodes: ErrorCodeTable;
+
+/** The executable spawn runs when not told: $PORTAL_RPC, else ../../.build/debug/portal-rpc, else portal-rpc. */
+export declare function defaultCommand(): string;
+
+/** How PortalClient.spawn starts the server. */
+export interface SpawnOptions {
+  /** The executable: else $PORTAL_RPC, else ../../.build/debug/portal-rpc, else `portal-rpc` on the PATH. */
+  command?: string;
+  /** More command-line arguments, e.g. ["--log-level", "debug"]. */
+  args?: string[];
+  /** --data-dir: where the data lives (created if missing). */
+  dataDir?: string;
+  /** --in-memory: keep nothing on disk. */
+  inMemory?: boolean;
+  /** --demo: fill an empty store with a small demo practice. */
+  demo?: boolean;
+  /** Who is calling, sent with initialize. */
+  clientInfo?: { name: string; version: string };
+  /** Environment variables added to this process's for the server. */
+  env?: Record<string, string>;
+}
+
+/** The events of a PortalClient and their arguments. */
+export interface PortalClientEvents {
+  /** A change matching a subscription; a request's changes come before its promise settles. */
+  "dataSync/changed": [change: ChangeNotification];
+  /** The same as "dataSync/changed". */
+  change: [change: ChangeNotification];
+  /** A line the server wrote to stderr: its logs, never patient data. */
+  log: [line: string];
+  /** The process ended; every call still pending has been rejected with ServerExitedError. */
+  exit: [code: number | null, signal: NodeJS.Signals | null];
+  /** The server wrote something that is not a JSON-RPC message for this client. */
+  error: [error: Error];
+}
+
+type Listener<E extends keyof PortalClientEvents> = (...args: PortalClientEvents[E]) => void;
+/** Any other name: the typed overloads take the known ones. */
+type Other<Name extends string | symbol, Known> = Name & (Name extends Known ? never : unknown);
+
+/**
+ * One portal-rpc process and the JSON-RPC session with it. Every method of the interface is a
+ * method of the client with the seed's positional parameters (PortalMethods); a failed call
+ * rejects with the PortalError subclass of its code.
+ */
+export declare class PortalClient extends EventEmitter implements PortalMethods {
+  /** Spawns portal-rpc and resolves once initialize has answered. */
+  static spawn(options?: SpawnOptions): Promise<PortalClient>;
+
+  /** Wraps a portal-rpc process that is running and not yet initialized; most code wants spawn. */
+  constructor(child: ChildProcessWithoutNullStreams);
+
+  /** What initialize answered; set by spawn. */
+  initializeResult: InitializeResult | undefined;
+  /** The server's process id. */
+  readonly pid: number | undefined;
+  /** The server's exit status once it has exited, else null. */
+  readonly exitCode: number | null;
+
+  /** Sends a request by method name, with params by position or by name. */
+  call<M extends keyof PortalMethods>(method: M, params?: Parameters<PortalMethods[M]> | PortalParams[M]): ReturnType<PortalMethods[M]>;
+  call<M extends string>(method: Other<M, keyof PortalMethods>, params?: unknown[] | Record<string, unknown>): Promise<unknown>;
+  /** Sends a notification, which is never answered. */
+  notify(method: string, params?: unknown[] | Record<string, unknown>): void;
+  /** shutdown, exit, and wait for the process; rejects with ServerExitedError unless it exits 0. */
+  close(): Promise<void>;
+  /** Stops the server at once with a signal (SIGTERM by default). */
+  kill(signal?: NodeJS.Signals): void;
+
+  on<E extends keyof PortalClientEvents>(event: E, listener: Listener<E>): this;
+  on<E extends string | symbol>(event: Other<E, keyof PortalClientEvents>, listener: (...args: any[]) => void): this;
+  once<E extends keyof PortalClientEvents>(event: E, listener: Listener<E>): this;
+  once<E extends string | symbol>(event: Other<E, keyof PortalClientEvents>, listener: (...args: any[]) => void): this;
+  off<E extends keyof PortalClientEvents>(event: E, listener: Listener<E>): this;
+  off<E extends string | symbol>(event: Other<E, keyof PortalClientEvents>, listener: (...args: any[]) => void): this;
+}
+export interface PortalClient extends PortalMethods {}
+
+/** The server answered with a JSON-RPC error; `PortalError.from` picks the subclass for the code. */
+export declare class PortalError extends Error {
+  constructor(error: { code: number; message: string; data?: unknown }, method: string);
+  /** The subclass for the error's code, holding it. */
+  static from(error: { code: number; message: string; data?: unknown }, method: string): PortalError;
+  /** The JSON-RPC error code. */
+  readonly code: ErrorCode | number;
+  /** The error's data, as the server sent it. */
+  readonly data: any;
+  /** The method of the request that failed. */
+  readonly method: string;
+}
+
+/** -32700: the server could not parse a line as JSON. */
+export declare class ParseError extends PortalError {
+  static readonly code: ErrorCodeTable["ParseError"];
+}
+/** -32600: not a valid request, e.g. a second initialize or a request after shutdown. */
+export declare class InvalidRequestError extends PortalError {
+  static readonly code: ErrorCodeTable["InvalidRequest"];
+}
+/** -32601: no such method. */
+export declare class MethodNotFoundError extends PortalError {
+  static readonly code: ErrorCodeTable["MethodNotFound"];
+  /** The methods whose names are close. */
+  readonly suggestions: string[];
+}
+/** -32602: the params are wrong. */
+export declare class InvalidParamsError extends PortalError {
+  static readonly code: ErrorCodeTable["InvalidParams"];
+  /** Every problem, with a JSON Pointer to its field (/insurance/memberId). */
+  readonly errors: { path: string; message: string }[];
+}
+/** -32603: the server failed; nothing was changed. */
+export declare class InternalError extends PortalError {
+  static readonly code: ErrorCodeTable["InternalError"];
+}
+/** -32001: no record of that type has that id. */
+export declare class NotFoundError extends PortalError {
+  static readonly code: ErrorCodeTable["NotFound"];
+  readonly entityType: string;
+  readonly id: string | number;
+}
+/** -32002: a request came before initialize. */
+export declare class ServerNotInitializedError extends PortalError {
+  static readonly code: ErrorCodeTable["ServerNotInitialized"];
+}
+/** -32003: expectedVersion is stale. */
+export declare class VersionConflictError extends PortalError {
+  static readonly code: ErrorCodeTable["VersionConflict"];
+  /** The record as it is now. */
+  readonly current: Record<string, unknown>;
+  /** Its meta.version now. */
+  readonly currentVersion: number;
+}
+/** -32004: deletePatient without cascade while the patient has records. */
+export declare class RelatedRecordsExistError extends PortalError {
+  static readonly code: ErrorCodeTable["RelatedRecordsExist"];
+  /** How many records of each type, e.g. {appointments: 2}. */
+  readonly related: Record<string, number>;
+}
+/** -32005: the store cannot be written (disk full, read-only, locked too long); nothing changed. */
+export declare class StorageUnavailableError extends PortalError {
+  static readonly code: ErrorCodeTable["StorageUnavailable"];
+}
+/** -32010: reserved for authentication. */
+export declare class UnauthenticatedError extends PortalError {
+  static readonly code: ErrorCodeTable["Unauthenticated"];
+}
+/** -32011: reserved for permissions. */
+export declare class ForbiddenError extends PortalError {
+  static readonly code: ErrorCodeTable["Forbidden"];
+}
+/** -32800: the request was cancelled with $/cancelRequest before it ran. */
+export declare class RequestCancelledError extends PortalError {
+  static readonly code: ErrorCodeTable["RequestCancelled"];
+}
+
+/** The server process ended (or never started) before it answered. */
+export declare class ServerExitedError extends Error {
+  /** Its exit status, or null when a signal ended it. */
+  readonly exitCode: number | null;
+  /** The signal that ended it, if one did. */
+  readonly signal: NodeJS.Signals | null;
+}

@@ -1,0 +1,108 @@
+// Every JSON-RPC error becomes the PortalError subclass of its code, holding its data.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  errorCodes,
+  InvalidParamsError,
+  MethodNotFoundError,
+  NotFoundError,
+  PortalError,
+  RelatedRecordsExistError,
+  VersionConflictError,
+} from '../portal-client.mjs';
+import { newAppointment, newPatient, testStore, TIMEOUT } from '../testkit.mjs';
+
+test('an unknown id is a NotFoundError naming the type and id', TIMEOUT, async (t) => {
+  const client = await (await testStore(t)).spawn();
+
+  await assert.rejects(client.getPatient('P404'), (error) => {
+    assert.ok(error instanceof NotFoundError && error instanceof PortalError);
+    assert.equal(error.code, -32001);
+    assert.deepEqual([error.entityType, error.id, error.method], ['patient', 'P404', 'getPatient']);
+    assert.equal(error.message, 'getPatient: Not found (patient P404)');
+    return true;
+  });
+});
+
+test('invalid params are an InvalidParamsError listing every field by JSON Pointer', TIMEOUT, async (t) => {
+  const client = await (await testStore(t)).spawn();
+  const { id } = await client.addPatient(newPatient());
+
+  const bad = newAppointment(id, { doctorId: 'one', date: '2026-02-30', time: '25:00', status: 'booked' });
+  await assert.rejects(client.addAppointment(bad), (error) => {
+    assert.ok(error instanceof InvalidParamsError);
+    assert.equal(error.code, -32602);
+    assert.deepEqual(error.errors.map((e) => e.path), ['/doctorId', '/date', '/time', '/status']);
+    assert.match(error.message, /\/status must be one of: scheduled/);
+    return true;
+  });
+});
+
+test('a stale expectedVersion is a VersionConflictError carrying the current record', TIMEOUT, async (t) => {
+  const client = await (await testStore(t)).spawn();
+  const patient = await client.addPatient(newPatient());
+  const current = await client.syncPatientData(patient.id, { phone: '(555) 999-0000' });
+
+  await assert.rejects(client.syncPatientData(patient.id, { phone: '(555) 000-0000' }, patient.meta.version), (error) => {
+    assert.ok(error instanceof VersionConflictError);
+    assert.equal(error.code, -32003);
+    assert.equal(error.currentVersion, 2);
+    assert.deepEqual(error.current, current);
+    return true;
+  });
+  assert.deepEqual(await client.getPatient(patient.id), current); // nothing changed
+});
+
+test('deleting a patient with records is a RelatedRecordsExistError counting them', TIMEOUT, async (t) => {
+  const client = await (await testStore(t)).spawn();
+  const { id } = await client.addPatient(newPatient());
+  await client.addAppointment(newAppointment(id));
+  await client.addAppointment(newAppointment(id, { date: '2026-03-01' }));
+
+  await assert.rejects(client.deletePatient(id), (error) => {
+    assert.ok(error instanceof RelatedRecordsExistError);
+    assert.equal(error.code, -32004);
+    assert.deepEqual(error.related, { appointments: 2 });
+    return true;
+  });
+  const { related } = await client.deletePatient(id, true);
+  assert.equal(related.length, 2);
+});
+
+test('an unknown method through call() is a MethodNotFoundError with suggestions', TIMEOUT, async (t) => {
+  const client = await (await testStore(t)).spawn();
+
+  await assert.rejects(client.call('getPatinet', ['P001']), (error) => {
+    assert.ok(error instanceof MethodNotFoundError);
+    assert.equal(error.code, -32601);
+    assert.deepEqual(error.suggestions, ['getPatient', 'getPatients']);
+    return true;
+  });
+});
+
+test('a failed transaction names the index of the failing operation', TIMEOUT, async (t) => {
+  const client = await (await testStore(t)).spawn();
+  const { id } = await client.addPatient(newPatient());
+
+  const operations = [
+    { method: 'addAppointment', params: [newAppointment(id)] },
+    { method: 'deleteAppointment', params: [404] },
+  ];
+  await assert.rejects(client.transaction(operations), (error) => {
+    assert.ok(error instanceof NotFoundError);
+    assert.equal(error.data.index, 1);
+    return true;
+  });
+  assert.deepEqual(await client.getPatientAppointments(id), []); // all or nothing
+});
+
+test('every error code of the interface has its own PortalError subclass', TIMEOUT, () => {
+  for (const [name, code] of Object.entries(errorCodes)) {
+    const error = PortalError.from({ code, message: name, data: {} }, 'someMethod');
+    assert.notEqual(error.constructor, PortalError, `no class for ${name}`);
+    assert.equal(error.constructor.code, code);
+    assert.equal(error.name, name.endsWith('Error') ? name : `${name}Error`);
+    assert.equal(error.code, code);
+  }
+  assert.equal(PortalError.from({ code: -1, message: 'Other' }, 'm').constructor, PortalError);
+});

@@ -1,0 +1,524 @@
+"""PortalClient: the Python client of PortalRPC, the clinical admin portal's data backend.
+
+    from portal_client import PortalClient
+
+    with PortalClient.spawn(data_dir="/tmp/portal", demo=True) as client:
+        patient = client.getPatient("P001")
+        client.syncPatientData("P001", {"phone": "(555) 000-1111"})
+
+A client owns one portal-rpc process and speaks newline-delimited JSON-RPC 2.0 with it over its
+stdin and stdout. Methods keep the protocol's camelCase names (PortalMethods, generated from
+schema/openrpc.json). Numbers with a fraction arrive as Decimal, so money stays exact; send
+Decimal back and it goes out as a JSON number. Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+import os
+import queue
+import shutil
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from portal_methods import PortalMethods
+from portal_types import ChangeNotification, InitializeClientInfo, InitializeResult
+
+PROTOCOL_VERSION = "1.0"
+DEFAULT_TIMEOUT = 60.0
+CLIENT_INFO: InitializeClientInfo = {"name": "portal_client.py", "version": "1.0"}
+LOCAL_BUILD = Path(__file__).resolve().parent / "../../.build/debug/portal-rpc"
+
+Params = list[Any] | dict[str, Any] | None
+ChangeCallback = Callable[[ChangeNotification], None]
+
+log = logging.getLogger(__name__)
+
+
+# -------------------- JSON with exact numbers ----------------------------------------------------
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON: numbers with a fraction or exponent become Decimal, whole numbers int."""
+    return json.loads(text, parse_float=Decimal)
+
+
+def dumps(value: Any) -> str:
+    """Compact one-line JSON, writing a Decimal as the exact JSON number it holds."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} has no JSON number")
+        return str(value)
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError("JSON object keys must be strings")
+        return "{" + ",".join(f"{json.dumps(k)}:{dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(dumps(item) for item in value) + "]"
+    return json.dumps(value, allow_nan=False)
+
+
+# -------------------- Errors ---------------------------------------------------------------------
+
+
+class PortalError(Exception):
+    """An error answer from the server: `code`, `message` and `data` as it sent them.
+
+    str() adds a short detail that names fields, records and ids, never patient values.
+    """
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(code, message, data)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def __str__(self) -> str:
+        detail = self.detail()
+        return f"{self.message} ({self.code})" + (f": {detail}" if detail else "")
+
+    def detail(self) -> str:
+        """What went wrong, in a few words (the server's `data.detail` by default)."""
+        return str(self._fields.get("detail", ""))
+
+    @property
+    def _fields(self) -> dict[str, Any]:
+        return self.data if isinstance(self.data, dict) else {}
+
+    def _record(self) -> str:
+        return f"{self._fields.get('entityType')} {self._fields.get('id')}"
+
+
+class ParseError(PortalError):
+    """-32700: a line was not JSON."""
+
+
+class InvalidRequestError(PortalError):
+    """-32600: not a valid request (also any request after shutdown)."""
+
+
+class MethodNotFoundError(PortalError):
+    """-32601: no method of that name; `suggestions` lists close ones."""
+
+    @property
+    def suggestions(self) -> list[str]:
+        """Method names close to the one asked for."""
+        return list(self._fields.get("suggestions", []))
+
+    def detail(self) -> str:
+        hint = f" (did you mean {', '.join(self.suggestions)}?)" if self.suggestions else ""
+        return f"{self._fields.get('method')}{hint}"
+
+
+class InvalidParamsError(PortalError):
+    """-32602: bad params or an invalid record; `errors` lists every problem with its path."""
+
+    @property
+    def errors(self) -> list[dict[str, str]]:
+        """[{path, message}]: a JSON Pointer to each bad field and what is wrong with it."""
+        return list(self._fields.get("errors", []))
+
+    def detail(self) -> str:
+        return "; ".join(f"{error['path'] or '/'} {error['message']}" for error in self.errors)
+
+
+class InternalError(PortalError):
+    """-32603: the server failed; `data.detail` says where."""
+
+
+class NotFoundError(PortalError):
+    """-32001: no record with that id (`data` names entityType and id)."""
+
+    def detail(self) -> str:
+        return f"no {self._record()}"
+
+
+class ServerNotInitializedError(PortalError):
+    """-32002: a request before initialize."""
+
+
+class VersionConflictError(PortalError):
+    """-32003: the record changed since expectedVersion; `current` is the record as it is now."""
+
+    @property
+    def current(self) -> dict[str, Any]:
+        """The record as it is now, to merge with and retry."""
+        return dict(self._fields.get("current", {}))
+
+    def detail(self) -> str:
+        fields = self._fields
+        return (
+            f"{self._record()} is at version {fields.get('currentVersion')}, "
+            f"not {fields.get('expectedVersion')}"
+        )
+
+
+class RelatedRecordsExistError(PortalError):
+    """-32004: a delete refused while records point at it; `related` counts them per type."""
+
+    @property
+    def related(self) -> dict[str, int]:
+        """Counts of the records in the way, e.g. {"appointments": 2}."""
+        return dict(self._fields.get("related", {}))
+
+    def detail(self) -> str:
+        counts = ", ".join(f"{count} {kind}" for kind, count in self.related.items())
+        return f"{self._record()} still has {counts}"
+
+
+class StorageUnavailableError(PortalError):
+    """-32005: the store could not be written (disk full, read-only, locked); nothing changed."""
+
+
+class UnauthenticatedError(PortalError):
+    """-32010: reserved for authentication."""
+
+
+class ForbiddenError(PortalError):
+    """-32011: reserved for permissions."""
+
+
+class RequestCancelledError(PortalError):
+    """-32800: the request was cancelled ($/cancelRequest) before it finished."""
+
+
+ERROR_CLASSES: dict[int, type[PortalError]] = {
+    -32700: ParseError,
+    -32600: InvalidRequestError,
+    -32601: MethodNotFoundError,
+    -32602: InvalidParamsError,
+    -32603: InternalError,
+    -32001: NotFoundError,
+    -32002: ServerNotInitializedError,
+    -32003: VersionConflictError,
+    -32004: RelatedRecordsExistError,
+    -32005: StorageUnavailableError,
+    -32010: UnauthenticatedError,
+    -32011: ForbiddenError,
+    -32800: RequestCancelledError,
+}
+
+
+def error_from(error: dict[str, Any]) -> PortalError:
+    """The exception for a JSON-RPC error object: its code's class, else PortalError."""
+    code = error.get("code", 0)
+    return ERROR_CLASSES.get(code, PortalError)(code, error.get("message", ""), error.get("data"))
+
+
+class PortalConnectionError(ConnectionError):
+    """The portal-rpc process is gone, or the client was closed: no answer will come."""
+
+    def __init__(self, message: str, returncode: int | None = None) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+
+
+# -------------------- The client -----------------------------------------------------------------
+
+
+class PortalClient(PortalMethods):
+    """A connection to one portal-rpc process; every method is safe to call from any thread.
+
+    A reader thread reads the process's stdout: it hands each response to the call waiting for
+    it, and each dataSync/changed notification to the on_change callbacks and the changes()
+    queue. The server writes a request's notifications before its response, so when a call
+    returns, the changes it caused have already been delivered.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        """Wrap a started portal-rpc whose stdin, stdout and stderr are pipes.
+
+        spawn() is the usual way in: it starts the process and sends initialize.
+        """
+        self.process = process
+        self.initialize_result: InitializeResult | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[int, Future[dict[str, Any]]] = {}
+        self._listeners: list[ChangeCallback] = []
+        self._changes: queue.SimpleQueue[ChangeNotification | None] = queue.SimpleQueue()
+        self._stderr_tail: deque[str] = deque(maxlen=20)
+        self._lock = threading.Lock()  # guards _pending, _listeners, _closed_reason
+        self._write_lock = threading.Lock()
+        self._closed_reason: str | None = None  # set once no more answers can come
+        self._closing = False  # close() was called: the end of the connection is expected
+        self._shut_down = False
+        self._stderr_reader = self._start_thread(self._read_stderr, "portal-rpc stderr")
+        self._reader = self._start_thread(self._read_stdout, "portal-rpc stdout")
+
+    @classmethod
+    def spawn(
+        cls,
+        command: str | Sequence[str] | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        in_memory: bool = False,
+        demo: bool = False,
+        client_info: InitializeClientInfo = CLIENT_INFO,
+        env: dict[str, str] | None = None,
+    ) -> PortalClient:
+        """Start portal-rpc and initialize the session.
+
+        command: the executable (or an argv to put the options after); by default $PORTAL_RPC,
+        else ../../.build/debug/portal-rpc next to this file, else portal-rpc on PATH.
+        data_dir / in_memory: where the data lives (neither: the server's default directory).
+        demo: fill an empty store with the demo practice. env: the process's environment
+        (default: this one's).
+        """
+        argv = find_command(command)
+        if data_dir is not None:
+            argv += ["--data-dir", os.fspath(data_dir)]
+        if in_memory:
+            argv.append("--in-memory")
+        if demo:
+            argv.append("--demo")
+        pipe = subprocess.PIPE
+        client = cls(subprocess.Popen(argv, stdin=pipe, stdout=pipe, stderr=pipe, env=env))
+        try:
+            client.initialize_result = client.initialize(client_info, PROTOCOL_VERSION)
+        except BaseException:
+            client._stop_process(timeout=5)
+            raise
+        return client
+
+    # ---- requests
+
+    def call(
+        self, method: str, params: Params = None, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> Any:
+        """Send a request and wait for its answer: the result, or the error raised as PortalError.
+
+        Raises TimeoutError when no answer comes within `timeout` seconds (None: wait forever),
+        after asking the server to cancel the request, and PortalConnectionError when the process
+        is gone.
+        """
+        if threading.current_thread() is self._reader:
+            raise RuntimeError("a change callback cannot wait for answers: use changes() instead")
+        future: Future[dict[str, Any]] = Future()
+        with self._lock:
+            if self._closed_reason is not None:
+                raise self._connection_error()
+            request_id = next(self._ids)
+            self._pending[request_id] = future
+        try:
+            self._send({"jsonrpc": "2.0", "id": request_id, "method": method}, params)
+            response = future.result(timeout)
+        except TimeoutError:
+            self._forget(request_id)
+            self.cancelRequest(request_id)
+            raise TimeoutError(f"{method}: no answer within {timeout} s (cancelled)") from None
+        except BaseException:  # not sent (bad params, process gone), or interrupted
+            self._forget(request_id)
+            raise
+        if "error" in response:
+            raise error_from(response["error"])
+        return response.get("result")
+
+    def notify(self, method: str, params: Params = None) -> None:
+        """Send a notification: a message the server never answers."""
+        self._send({"jsonrpc": "2.0", "method": method}, params)
+
+    def shutdown(self) -> None:
+        """Ends the session: every later request is refused until exit (close() does both)."""
+        super().shutdown()
+        self._shut_down = True
+
+    # ---- notifications
+
+    def on_change(self, callback: ChangeCallback) -> Callable[[], None]:
+        """Call `callback(change)` for each dataSync/changed notification; returns its remover.
+
+        Callbacks run on the reader thread, in sequence order and before the response of the
+        request that caused the change. They must not wait on this client (a call from one
+        raises RuntimeError); an exception they raise is logged and the others still run.
+        """
+        with self._lock:
+            self._listeners.append(callback)
+
+        def remove() -> None:
+            with self._lock:
+                if callback in self._listeners:
+                    self._listeners.remove(callback)
+
+        return remove
+
+    def changes(self, timeout: float | None = None) -> Iterator[ChangeNotification]:
+        """Yield change notifications in arrival order, then stop after `timeout` quiet seconds.
+
+        Every change received since spawn waits here until read, so a loop run after a request
+        still sees the changes it caused. None waits until the client closes. If the process
+        dies, the changes received are yielded and then PortalConnectionError is raised.
+        """
+        while True:
+            try:
+                change = self._changes.get(timeout=timeout)
+            except queue.Empty:
+                return
+            if change is None:  # the connection ended; leave the marker for other readers
+                self._changes.put(None)
+                if not self._closing:
+                    raise self._connection_error()
+                return
+            yield change
+
+    # ---- closing
+
+    def close(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Send shutdown and exit, wait for the process, and raise unless it exits with status 0."""
+        try:
+            with self._lock:
+                still_open = self._closed_reason is None
+            if still_open:
+                if not self._shut_down:
+                    self.shutdown()
+                self._closing = True
+                self._set_closed("the client is closed")
+                self.exit()
+        finally:
+            self._stop_process(timeout)
+        returncode = self.process.returncode
+        if returncode != 0:
+            raise PortalConnectionError(describe_exit(returncode, self._stderr_tail), returncode)
+
+    def __enter__(self) -> PortalClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ---- internals
+
+    def _start_thread(self, target: Callable[[], None], name: str) -> threading.Thread:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        return thread
+
+    def _forget(self, request_id: int) -> None:
+        with self._lock:
+            self._pending.pop(request_id, None)
+
+    def _send(self, message: dict[str, Any], params: Params) -> None:
+        if params is not None:
+            message["params"] = params
+        line = dumps(message).encode() + b"\n"
+        stdin = self.process.stdin
+        assert stdin is not None
+        with self._write_lock:
+            try:
+                stdin.write(line)
+                stdin.flush()
+            except (BrokenPipeError, ValueError):  # the process is gone, or we closed its input
+                if threading.current_thread() is not self._reader:
+                    self._reader.join(timeout=5)  # let it record how the process ended
+                self._set_closed("portal-rpc stopped reading its input")
+                raise self._connection_error() from None
+
+    def _read_stdout(self) -> None:
+        stdout = self.process.stdout
+        assert stdout is not None
+        for line in stdout:
+            try:
+                message = loads(line)
+            except ValueError:
+                log.warning("portal-rpc wrote a line that is not JSON; skipped it")
+                continue
+            for item in message if isinstance(message, list) else [message]:
+                self._dispatch(item)
+        self._connection_ended()
+
+    def _dispatch(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            log.warning("portal-rpc wrote a message that is not an object; skipped it")
+        elif message.get("method") == "dataSync/changed":
+            self._deliver(message["params"])
+        elif "id" in message and "method" not in message:
+            with self._lock:
+                future = self._pending.pop(message["id"], None)
+            if future is not None:  # None: the answer to a call that timed out
+                future.set_result(message)
+
+    def _deliver(self, change: ChangeNotification) -> None:
+        self._changes.put(change)
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(change)
+            except Exception:
+                log.exception("a change callback raised")
+
+    def _connection_ended(self) -> None:
+        returncode = self.process.wait()
+        self._stderr_reader.join(timeout=5)
+        self._set_closed(describe_exit(returncode, self._stderr_tail))
+        with self._lock:
+            pending = list(self._pending.values())
+            self._pending.clear()
+        for future in pending:
+            future.set_exception(self._connection_error())
+        self._changes.put(None)
+
+    def _read_stderr(self) -> None:
+        stderr = self.process.stderr
+        assert stderr is not None
+        for raw in stderr:
+            line = raw.decode(errors="replace").rstrip()
+            self._stderr_tail.append(line)
+            log.debug("%s", line)
+
+    def _set_closed(self, reason: str) -> None:
+        with self._lock:
+            self._closed_reason = self._closed_reason or reason
+
+    def _connection_error(self) -> PortalConnectionError:
+        return PortalConnectionError(self._closed_reason or "closed", self.process.returncode)
+
+    def _stop_process(self, timeout: float) -> None:
+        """Close the process's input (it then exits), wait for it, kill it if it will not."""
+        if self.process.stdin:
+            with self._write_lock, contextlib.suppress(OSError):
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._reader.join()
+        self._stderr_reader.join()
+        for output in (self.process.stdout, self.process.stderr):
+            if output:
+                output.close()
+
+
+def find_command(command: str | Sequence[str] | None = None) -> list[str]:
+    """The argv that starts portal-rpc: `command`, else $PORTAL_RPC, the local build, PATH."""
+    if command is None:
+        command = os.environ.get("PORTAL_RPC") or default_executable()
+    return [command] if isinstance(command, str) else list(command)
+
+
+def default_executable() -> str:
+    """The local debug build when there is one, else portal-rpc on PATH."""
+    if LOCAL_BUILD.exists():
+        return str(LOCAL_BUILD.resolve())
+    found = shutil.which("portal-rpc")
+    if found is None:
+        raise FileNotFoundError(
+            "portal-rpc not found: set PORTAL_RPC, run `swift build`, or put it on PATH"
+        )
+    return found
+
+
+def describe_exit(returncode: int, stderr_tail: deque[str]) -> str:
+    """'portal-rpc exited with status 3: <its last stderr line>' or '... was killed by signal 9'."""
+    if returncode < 0:
+        return f"portal-rpc was killed by signal {-returncode}"
+    reason = f": {stderr_tail[-1]}" if returncode != 0 and stderr_tail else ""
+    return f"portal-rpc exited with status {returncode}{reason}"
