@@ -36,9 +36,7 @@ public final class DataSync {
   /// Runs one request's writes in its own savepoint (all of them, or none), then brings the
   /// derived fields of every patient it touched up to date, in the same savepoint.
   func write<T>(_ body: (Context) throws -> T) throws -> T {
-    if store.isReadOnly, !store.isInTransaction, let reopened = reopenForWriting?() {
-      store = reopened
-    }
+    reopenIfWritable()
     let logged = loggedChanges
     do {
       return try store.inSavepoint {
@@ -56,8 +54,18 @@ public final class DataSync {
 
   /// Runs reads in the open transaction, or opens a read transaction for them.
   func read<T>(_ body: () throws -> T) throws -> T {
+    reopenIfWritable()
     try store.beginRead()
     return try body()
+  }
+
+  /// A store opened read-only (on a read-only medium, where it is also immutable: nobody can
+  /// change it) is reopened as soon as the medium is writable again, before a read as well as a
+  /// write, so that neither misses what other processes write from then on.
+  private func reopenIfWritable() {
+    if store.isReadOnly, !store.isInTransaction, let reopened = reopenForWriting?() {
+      store = reopened
+    }
   }
 
   /// Makes everything since the last commit durable (one fsync at `--durability full`).

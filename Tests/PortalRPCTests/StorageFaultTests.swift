@@ -140,6 +140,14 @@ struct StorageFaultTests {
     #expect(errorCode(readOnly) == -32005)
     #expect(readOnly.contains("read-only"))
     #expect(mount("tmpfs", point.path, "tmpfs", UInt(MS_REMOUNT), "size=8m") == 0)
+    // Writable again: another process writes, and the reader sees it (it reopened the store).
+    let other = Data(
+      (#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"# + "\n"
+        + #"{"jsonrpc":"2.0","id":2,"method":"syncPatientData","params":["P001",{"phone":"4"}]}"#
+        + "\n").utf8)
+    #expect(try PortalProcess.run(arguments: ["--data-dir", data.path], input: other).status == 0)
+    let seen = try reader.call("getPatient", id: 4, params: #"["P001"]"#)
+    #expect(seen.contains(#""phone":"4""#), "a reader on a formerly read-only store missed a write")
     let writable = try reader.call("syncPatientData", id: 3, params: #"["P001",{"phone":"3"}]"#)
     #expect(writable.contains("\"result\""), "\(writable)")
     try reader.closeInput()
