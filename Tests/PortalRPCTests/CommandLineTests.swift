@@ -102,8 +102,7 @@ struct ProcessTests {
     #expect(result.status == 0)
     let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
     #expect(files.contains("portal.db"))
-    let check = try PortalProcess.run(
-      arguments: ["--check", "--data-dir", directory.path], input: Data())
+    let check = try PortalProcess.check(directory)
     #expect(check.status == 0)
   }
 
@@ -179,13 +178,10 @@ struct CheckCommandTests {
     let fill = try PortalProcess.run(
       arguments: ["--data-dir", directory.path, "--demo"], input: Data())
     #expect(fill.status == 0)
-    let sound = try PortalProcess.run(
-      arguments: ["--check", "--data-dir", directory.path], input: Data())
+    let sound = try PortalProcess.check(directory)
     #expect(sound.status == 0)
     #expect(sound.lines.last == "sound: no problems found")
-    let missing = try PortalProcess.run(
-      arguments: ["--check", "--data-dir", directory.appendingPathComponent("none").path],
-      input: Data())
+    let missing = try PortalProcess.check(directory.appendingPathComponent("none"))
     #expect(missing.status == 3)
     #expect(missing.stderr.contains("there is no store"))
   }

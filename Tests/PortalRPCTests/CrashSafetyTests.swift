@@ -61,8 +61,7 @@ struct CrashSafetyTests {
     try ledger.verify(against: server, round: kills, seed: random.seed)
     try server.closeInput()
     #expect(try server.finish().status == 0)
-    let check = try PortalProcess.run(
-      arguments: ["--check", "--data-dir", data.path], input: Data())
+    let check = try PortalProcess.check(data)
     #expect(check.status == 0, "seed \(random.seed): \(check.lines.joined(separator: "\n"))")
     print(
       "crash safety: \(kills) kills survived, \(ledger.answeredWrites) answered requests kept, "

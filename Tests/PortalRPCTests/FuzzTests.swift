@@ -30,7 +30,7 @@ struct FuzzTests {
     for line in RequestMutator.corpus {  // so that mutated requests find records to touch
       try server.send(line)
     }
-    var sequence = try marker(server, "warm-up")
+    var sequence = try server.lastSequence(id: 1_000_000)
     var counts: [String: Int] = [:]
 
     for iteration in 0..<iterations {
@@ -83,19 +83,11 @@ struct FuzzTests {
 
     try server.closeInput()
     #expect(try server.finish().status == 0)
-    let check = try PortalProcess.run(
-      arguments: ["--check", "--data-dir", data.path], input: Data())
+    let check = try PortalProcess.check(data)
     #expect(check.status == 0, "seed \(seed): \(check.lines.joined(separator: "\n"))")
     print(
       "fuzzing: \(iterations) lines, seed \(seed), answers by code: \(counts.sorted { $0.key < $1.key })"
     )
-  }
-
-  private func marker(_ server: PortalProcess, _ id: String) throws -> Int64 {
-    try server.send(
-      #"{"jsonrpc":"2.0","id":"\#(id)","method":"getChangesSince","params":[4000000000,1]}"#)
-    let line = try server.waitForLine { $0.contains(#""id":"\#(id)""#) }
-    return try #require((try JSONParser.parse(line))["result"]?["lastSequence"]?.int64Value)
   }
 
   /// How many responses JSON-RPC 2.0 promises for `line`: one for anything that is not a

@@ -23,18 +23,13 @@ struct StorageFaultTests {
     (try? JSONParser.parse(line))?["error"]?["code"]?.int64Value
   }
 
-  private func lastSequence(_ server: PortalProcess, id: Int) throws -> Int64 {
-    let line = try server.call("getChangesSince", id: id, params: "[0,1000]")
-    return (try JSONParser.parse(line))["result"]?["lastSequence"]?.int64Value ?? -1
-  }
-
   @Test("a write lock held past the busy timeout: -32005, reads served, then recovery")
   func busy() throws {
     let data = try directory()
     let server = try PortalProcess(arguments: ["--data-dir", data.path, "--busy-timeout-ms", "150"])
     try server.call("initialize", id: 0, params: "{}")
     try server.call("addPatient", id: 1, params: "[\(Self.patient)]")
-    let before = try lastSequence(server, id: 2)
+    let before = try server.lastSequence(id: 2)
 
     let holder = try Store(directory: data.path, now: Timestamp(millisecondsSinceEpoch: 0))
     try holder.beginWrite()  // another process's write transaction, held
@@ -45,7 +40,7 @@ struct StorageFaultTests {
     #expect(read.contains("\"result\""))
     holder.rollback()
 
-    #expect(try lastSequence(server, id: 5) == before)
+    #expect(try server.lastSequence(id: 5) == before)
     let accepted = try server.call("syncPatientData", id: 6, params: #"["P001",{"phone":"1"}]"#)
     #expect(accepted.contains("\"result\""))
     try server.closeInput()
@@ -71,16 +66,15 @@ struct StorageFaultTests {
     let failure = try #require(refused)
     #expect(errorCode(failure) == -32005)
     #expect(failure.contains("disk is full"))
-    let before = try lastSequence(server, id: 1000)
+    let before = try server.lastSequence(id: 1000)
     let again = try server.call("addPatient", id: 1001, params: "[\(Self.patient)]")
     #expect(errorCode(again) == -32005)
-    #expect(try lastSequence(server, id: 1002) == before, "a refused write changed the store")
+    #expect(try server.lastSequence(id: 1002) == before, "a refused write changed the store")
     let read = try server.call("getPatients", id: 1003, params: #"[{"limit":1000}]"#)
     #expect(read.contains("\"total\":\(added)"))
     try server.closeInput()
     #expect(try server.finish().status == 0)
-    let check = try PortalProcess.run(
-      arguments: ["--check", "--data-dir", data.path], input: Data())
+    let check = try PortalProcess.check(data)
     #expect(check.status == 0, "\(check.lines)")
     // The limit lifted (a bigger disk): the same store takes writes again.
     let input = Data(
@@ -120,13 +114,13 @@ struct StorageFaultTests {
       }
     }
     #expect(errorCode(try #require(refused)) == -32005)
-    let before = try lastSequence(server, id: 5000)
+    let before = try server.lastSequence(id: 5000)
     #expect(try server.call("getPatient", id: 5001, params: #"["P001"]"#).contains("\"result\""))
     // The file system is made bigger: the fault clears.
     #expect(mount("tmpfs", point.path, "tmpfs", UInt(MS_REMOUNT), "size=8m") == 0)
     let recovered = try server.call("addPatient", id: 5002, params: "[\(Self.patient)]")
     #expect(recovered.contains("\"result\""))
-    #expect(try lastSequence(server, id: 5003) > before)
+    #expect(try server.lastSequence(id: 5003) > before)
 
     try server.closeInput()
     #expect(try server.finish().status == 0)

@@ -31,7 +31,7 @@ struct TwoWritersTests {
         "addPatient", id: index, params: "[\(ManyWindowsTests.patient)]")
       patients.append(try #require((try JSONParser.parse(line))["result"]?["id"]?.stringValue))
     }
-    let start = try lastSequence(windows[0], id: 10)
+    let start = try windows[0].lastSequence(id: 10)
     for window in windows { try window.call("subscribeToUpdates", id: 11, params: #"["*"]"#) }
 
     let outcomes = OutcomeBox()
@@ -60,7 +60,7 @@ struct TwoWritersTests {
     #expect(outcomes.values.map(\.conflicts).reduce(0, +) > 0, "the writers never conflicted")
 
     // Every change after the subscription, notified exactly once to each window.
-    let end = try lastSequence(windows[0], id: 30)
+    let end = try windows[0].lastSequence(id: 30)
     for window in windows {
       let lines = try window.waitUntil { Self.notifiedSequences($0).contains(end) }
       let sequences = Self.notifiedSequences(lines)
@@ -113,11 +113,6 @@ struct TwoWritersTests {
       outcome.failures.append("\(error)")
     }
     return outcome
-  }
-
-  private func lastSequence(_ window: PortalProcess, id: Int) throws -> Int64 {
-    let line = try window.call("getChangesSince", id: id, params: "[4000000000,1]")
-    return try #require((try JSONParser.parse(line))["result"]?["lastSequence"]?.int64Value)
   }
 
   static func notifiedSequences(_ lines: [String]) -> [Int64] {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PortalJSON
 
 /// The real `portal-rpc` executable, spawned with pipes: tests write request lines, wait for the
 /// lines they expect (never for a duration), and read its exit status and stderr.
@@ -116,6 +117,21 @@ final class PortalProcess: @unchecked Sendable {
   }
 
   func closeInput() throws { try stdinPipe.fileHandleForWriting.close() }
+
+  /// The store's newest change sequence number, asked with request `id` (`getChangesSince` from
+  /// beyond the end answers no changes and the newest number).
+  func lastSequence(id: Int) throws -> Int64 {
+    let line = try call("getChangesSince", id: id, params: "[4000000000,1]")
+    guard let sequence = (try JSONParser.parse(line))["result"]?["lastSequence"]?.int64Value else {
+      throw ProcessError.endedWithoutLine(stderr: "no lastSequence in: \(line.prefix(200))")
+    }
+    return sequence
+  }
+
+  /// `portal-rpc --check` on `directory`: its exit status and output.
+  static func check(_ directory: URL) throws -> (lines: [String], status: Int32, stderr: String) {
+    try run(arguments: ["--check", "--data-dir", directory.path], input: Data())
+  }
 
   /// The next unread stdout line that satisfies `predicate` (earlier unread lines are skipped
   /// and stay readable through `allLines`).
