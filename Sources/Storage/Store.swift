@@ -31,6 +31,11 @@ public final class Store {
     }
   }
 
+  /// The bytes a write-ahead log keeps on disk when it restarts: a big write (a cascade over
+  /// thousands of records) leaves no big file behind, while the log of ordinary commits, which
+  /// restarts well below this, is reused in place.
+  static let logSizeLimit = 16 << 20
+
   /// The file name inside the data directory.
   public static let fileName = "portal.db"
 
@@ -68,6 +73,7 @@ public final class Store {
         PRAGMA foreign_keys=ON;
         PRAGMA temp_store=MEMORY;
         PRAGMA cache_size=-16384;
+        PRAGMA journal_size_limit=\(Self.logSizeLimit);
         """)
       try Migrations.migrate(database, with: migrations, at: now.description)
     }
