@@ -29,10 +29,14 @@ struct BenchKit {
 
   /// Compiles a C program of the kit once, into the work directory.
   func compile(_ source: String, output: String, libraries: [String] = []) throws -> String {
+    try compile(root.appendingPathComponent(source), output: output, libraries: libraries)
+  }
+
+  /// Compiles the C program at `source` (the kit's or the repository's own) once.
+  func compile(_ source: URL, output: String, libraries: [String] = []) throws -> String {
     let binary = workDirectory.appendingPathComponent(output).path
     if !FileManager.default.fileExists(atPath: binary) {
-      try Shell.run(
-        ["cc", "-O2", "-o", binary, root.appendingPathComponent(source).path] + libraries)
+      try Shell.run(["cc", "-O2", "-o", binary, source.path] + libraries)
     }
     return binary
   }

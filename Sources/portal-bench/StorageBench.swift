@@ -20,6 +20,9 @@ struct StorageBench {
   func run() throws -> [Figure] {
     let floorBinary = try kit.compile(
       "sqlite_floor.c", output: "sqlite_floor", libraries: ["-lsqlite3"])
+    let pipeFloorBinary = try kit.compile(
+      packageRoot.appendingPathComponent("bench/durable_add_floor.c"), output: "durable_add_floor",
+      libraries: ["-lsqlite3"])
     let fixture = try Data(contentsOf: kit.patientFixture)
     let storeDirectory = kit.workDirectory.appendingPathComponent("store-\(patients)")
     progress("building a \(patients)-patient store")
@@ -61,6 +64,17 @@ struct StorageBench {
           try? FileManager.default.removeItem(at: directory)
         },
         {
+          // The same requests to a C server that only makes the two writes (record and change
+          // row) and answers: what the pipe and the change log leave of the floor.
+          let directory = kit.workDirectory.appendingPathComponent("pipe-floor-\(round)")
+          try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+          let single = try kit.load(
+            mode: "pingpong", n: durableAdds, method: "addPatient", params: "[\(addParams)]",
+            initialize: true, pinned: true, server: [pipeFloorBinary, directory.path])
+          floor.add("addOverPipe", (single["msgs_per_sec"] as? Double) ?? .nan)
+          try? FileManager.default.removeItem(at: directory)
+        },
+        {
           ours.add(
             "addInProcess",
             try Self.durableAddsInProcess(
@@ -87,6 +101,14 @@ struct StorageBench {
         name: "addPatient, one in flight, durable (pinned)", unit: "req/s",
         ours: ours["addDurable"], reference: floor["insertFull"],
         referenceName: "SQLite FULL inserts", target: .ratioAtLeast(0.8)),
+      Figure(
+        name: "addPatient, one in flight, durable (pinned)", unit: "req/s",
+        ours: ours["addDurable"], reference: floor["addOverPipe"],
+        referenceName: "C server: pipe, record + change row", target: .none),
+      Figure(
+        name: "(not ours) that C server, one in flight (pinned)", unit: "req/s",
+        ours: floor["addOverPipe"], reference: floor["insertFull"],
+        referenceName: "SQLite FULL inserts", target: .none),
       Figure(
         name: "addPatient, durable, in process (no pipe)", unit: "req/s",
         ours: ours["addInProcess"], reference: floor["insertFull"],
