@@ -3,10 +3,14 @@
 #endif
 
 /// How this process learns, within a millisecond and at no idle cost, that another process
-/// committed to the same store: every committer rings a "bell" file after COMMIT (one
-/// `utimensat`), and every watcher waits on it with inotify. The store stays the truth: a wake-up
-/// only says "look at the change log". A directory watch re-arms the bell if someone replaces
-/// it; when inotify is unavailable the caller polls instead.
+/// committed to the same store: every committer rings a "bell" file after COMMIT, and every
+/// watcher waits on it with inotify. The store stays the truth: a wake-up only says "look at the
+/// change log". A directory watch re-arms the bell if someone replaces it; when inotify is
+/// unavailable the caller polls instead.
+///
+/// A ring opens and closes the bell (`IN_OPEN`). Touching its times (`IN_ATTRIB`, as the design
+/// note measured) dirties the inode at every commit, a metadata write the disk then has to take;
+/// watchers still wake on `IN_ATTRIB` and `IN_MODIFY` from a writer that rings that way.
 ///
 /// - SeeAlso: the design note "Cross-process change wake-ups".
 final class PeerWatcher {
@@ -44,7 +48,7 @@ final class PeerWatcher {
     let file = open(bellPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
     if file >= 0 { close(file) }
     bellWatch = inotify_add_watch(
-      descriptor, bellPath, UInt32(IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF))
+      descriptor, bellPath, UInt32(IN_OPEN | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF))
     return bellWatch >= 0
   }
 
@@ -77,11 +81,10 @@ final class PeerWatcher {
     if rearm { _ = armBell() }
   }
 
-  /// Rings the bell at `path` (after a commit): one syscall; creates the bell if it is missing.
+  /// Rings the bell at `path` (after a commit); creates the bell if it is missing.
   static func ring(_ path: String) {
-    if utimensat(AT_FDCWD, path, nil, 0) != 0 && errno == ENOENT {
-      let file = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-      if file >= 0 { close(file) }
-    }
+    var file = open(path, O_RDONLY | O_CLOEXEC)
+    if file < 0 && errno == ENOENT { file = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600) }
+    if file >= 0 { close(file) }
   }
 }
