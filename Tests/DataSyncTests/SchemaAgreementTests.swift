@@ -23,6 +23,28 @@ struct SchemaAgreementTests {
     #expect(problems(sample).isEmpty, "the demo record itself must be valid")
     let schema = kind.jsonSchema
     check(schema, sample: .object(sample), at: JSONPointer(), root: sample, problems: problems)
+
+    // What add takes (the OpenRPC document's New<Type>): the same walk, and every field it
+    // leaves out is one add refuses, as it refuses a field no schema names.
+    let newRecord = kind.newRecordSchema
+    check(newRecord, sample: .object(sample), at: JSONPointer(), root: sample, problems: problems)
+    let accepted = Set(newRecord["properties"]?.objectValue?.keys ?? [])
+    for name in accepted {
+      guard let value = stored[name] else { continue }
+      var sent = sample
+      sent[name] = value
+      #expect(
+        !problems(sent).contains { $0.path == JSONPointer([name]) },
+        "New\(kind.typeName) names \(name), but add refuses it")
+    }
+    let leftOut = stored.keys.filter { !accepted.contains($0) } + ["notAField"]
+    for name in leftOut {
+      var sent = sample
+      sent[name] = stored[name] ?? "x"
+      #expect(
+        problems(sent).contains { $0.path == JSONPointer([name]) },
+        "New\(kind.typeName) leaves out \(name), but add accepts it")
+    }
   }
 
   /// Walks `schema` beside `sample`, mutating one field at a time at `pointer`.

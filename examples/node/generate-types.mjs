@@ -14,11 +14,11 @@
  *   node generate-types.mjs            writes both files
  *   node generate-types.mjs --check    exits 1, naming the file, when either is stale
  *
- * The schemas describe stored records, while add and sync methods take what a client may send.
- * So two rules go beyond a literal reading of a param's schema:
- *   - a param that takes an entity takes its New form (NewPatient): the entity without the fields
- *     the server owns (readOnly ones, except copies it overwrites such as patientName, whose
- *     x-source says "copied from"), and with the fields that have a default made optional;
+ * The schemas describe stored records, while add and sync methods take what a client may send:
+ *   - add<Entity> takes New<Entity>, written as the entity without the fields the server owns
+ *     (readOnly ones, except copies it overwrites such as patientName, whose x-source says
+ *     "copied from"), with the fields that have a default made optional; openrpc.json states the
+ *     same as its New<Entity> schema, and generation stops if the two disagree;
  *   - a param named `updates` takes a merge patch (PatientUpdates) of the New form of the entity
  *     that the method answers with.
  */
@@ -143,11 +143,11 @@ function renderTypes({ openrpc, entities }) {
 
   const sections = [
     section('Entities (schema/*.schema.json), what add takes and what sync merges'),
-    ...entities.map((entity) => renderEntity(entity, outputRefs)),
+    ...entities.map((entity) => renderEntity(entity, openrpc.components.schemas[`New${entity.name}`], outputRefs)),
     renderEntityTypes(entities),
     section('Other shared schemas (openrpc.json components)'),
     ...Object.entries(openrpc.components.schemas)
-      .filter(([name]) => !entityNames.has(name))
+      .filter(([name]) => !entityNames.has(name) && !entityNames.has(name.replace(/^New/, '')))
       .map(([name, schema]) => renderInterface(name, schema, schema.description, outputRefs)),
     section('Notifications (openrpc.json x-notifications)'),
     ...renderNotifications(openrpc['x-notifications'], outputRefs),
@@ -172,13 +172,14 @@ function section(title) {
 }
 
 /** An entity's interface, its New form (what add takes) and its Updates form (what sync takes). */
-function renderEntity({ name, file, schema }, refs) {
+function renderEntity({ name, file, schema }, newSchema, refs) {
   const doc = [`The ${name} entity (schema/${file}).`, ...conditionalRules(schema)].join('\n');
   const properties = Object.entries(schema.properties);
   const serverOwned = properties.filter(([, p]) => p.readOnly && !isServerCopy(p)).map(([key]) => key);
   const mayOmit = properties
     .filter(([key, p]) => !serverOwned.includes(key) && (isServerCopy(p) || 'default' in p || 'x-defaultFrom' in p))
     .map(([key]) => key);
+  checkNewForm(name, schema, newSchema, serverOwned, mayOmit);
   const withoutServerFields = `Omit<${name}, ${union(serverOwned.map(literal))}>`;
   const newForm = mayOmit.length ? `Optional<${withoutServerFields}, ${union(mayOmit.map(literal))}>` : withoutServerFields;
   return [
@@ -188,6 +189,20 @@ function renderEntity({ name, file, schema }, refs) {
     ...docLines(`What the sync and update methods of the ${name} take: a JSON Merge Patch (RFC 7396) of New${name}.`),
     `export type ${name}Updates = MergePatch<New${name}>;`,
   ];
+}
+
+/**
+ * The New form written as a TypeScript expression must say what openrpc.json's New<Entity> says:
+ * the same fields, and the same ones required. Refuses to go on when they differ.
+ */
+function checkNewForm(name, schema, newSchema, serverOwned, mayOmit) {
+  if (!newSchema) throw new Error(`openrpc.json has no New${name} schema`);
+  const fields = Object.keys(schema.properties).filter((key) => !serverOwned.includes(key));
+  const required = schema.required.filter((key) => fields.includes(key) && !mayOmit.includes(key));
+  const same = (a, b) => isDeepStrictEqual([...a].sort(), [...b].sort());
+  if (!same(fields, Object.keys(newSchema.properties)) || !same(required, newSchema.required)) {
+    throw new Error(`New${name} as generated and openrpc.json#/components/schemas/New${name} disagree`);
+  }
 }
 
 /** A field the server copies from elsewhere and overwrites (patientName): a client may send it. */

@@ -83,11 +83,6 @@ def field_note(schema: Schema) -> str:
     return " ".join(parts)
 
 
-def server_fills(field: Schema) -> bool:
-    """Whether the server supplies this field when a client leaves it out of add<Entity>."""
-    return bool(field.get("readOnly")) or "default" in field or "x-defaultFrom" in field
-
-
 class TypeRegistry:
     """Python annotations for JSON Schemas, collecting the definitions they need in order."""
 
@@ -216,11 +211,11 @@ def define_types(types: TypeRegistry, entities: dict[str, Schema], openrpc: Sche
         types.typed_dict(title, schema, doc=f"The {title} record as stored ({file_name}).")
         types.typed_dict(
             f"New{title}",
-            schema,
+            openrpc["components"]["schemas"][f"New{title}"],
             prefix=title,
-            required=[f for f in schema["required"] if not server_fills(schema["properties"][f])],
-            doc=f"What add{title} takes. The fields the server fills in are optional; it refuses "
-            "a value for id, meta or a derived field, and replaces a copied one.",
+            doc=f"What add{title} takes (openrpc.json's New{title}): the record without the fields "
+            "the server assigns, keeps or derives. Fields with a default may be left out; a copied "
+            "one (patientName) is replaced.",
         )
     types.section("Shared shapes (openrpc.json components)")
     for name, schema in openrpc["components"]["schemas"].items():
@@ -238,10 +233,7 @@ def define_types(types: TypeRegistry, entities: dict[str, Schema], openrpc: Sche
 
 
 def param_annotation(types: TypeRegistry, method: Schema, param: Schema) -> str:
-    """A parameter's annotation; add<Entity> takes New<Entity> (the entity without its id)."""
-    entity = param["schema"].get("$ref", "").removeprefix(COMPONENT_REF)
-    if method["name"] == f"add{entity}" and f"New{entity}" in types.defined:
-        return f"New{entity}"
+    """A parameter's annotation (add<Entity> takes New<Entity>, which openrpc.json names)."""
     name = pascal(method["name"]) + pascal(param["name"])
     return types.annotation(param["schema"], name, doc=param["summary"])
 

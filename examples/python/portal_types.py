@@ -174,12 +174,11 @@ class Patient(TypedDict):
 
 
 class NewPatient(TypedDict):
-    """What addPatient takes. The fields the server fills in are optional; it refuses a value for
-    id, meta or a derived field, and replaces a copied one.
+    """What addPatient takes (openrpc.json's NewPatient): the record without the fields the
+    server assigns, keeps or derives. Fields with a default may be left out; a copied one
+    (patientName) is replaced.
     """
 
-    # Read-only. Assigned by the server: P followed by at least three digits (P001), never reused.
-    id: NotRequired[str | int]
     # Full name.
     name: str
     # Email address.
@@ -209,15 +208,6 @@ class NewPatient(TypedDict):
     emergencyContact: PatientEmergencyContact
     # Medical history; the lists may be empty.
     medicalHistory: PatientMedicalHistory
-    # Read-only. Counts over the patient's records, kept by the server.
-    quickStats: NotRequired[PatientQuickStats]
-    # Read-only. The 20 newest changes to the patient's related records, newest first.
-    recentActivity: NotRequired[list[PatientRecentActivityItem]]
-    # Read-only. Payments, kept by the server from the patient's transactions.
-    billing: NotRequired[PatientBilling]
-    # Read-only. Kept by the server: version (1, then +1 on every change), createdAt and updatedAt
-    # (UTC).
-    meta: NotRequired[PatientMeta]
 
 
 # -------------------- Appointment -----------------------------------------------------------------
@@ -278,12 +268,11 @@ class Appointment(TypedDict):
 
 
 class NewAppointment(TypedDict):
-    """What addAppointment takes. The fields the server fills in are optional; it refuses a value
-    for id, meta or a derived field, and replaces a copied one.
+    """What addAppointment takes (openrpc.json's NewAppointment): the record without the fields
+    the server assigns, keeps or derives. Fields with a default may be left out; a copied one
+    (patientName) is replaced.
     """
 
-    # Read-only. The appointment's id, assigned by the server and never reused.
-    id: NotRequired[int]
     # The patient this record belongs to; a string or an integer, matched by its text (1 and "1" are
     # the same patient).
     patientId: str | int
@@ -307,9 +296,6 @@ class NewAppointment(TypedDict):
     location: NotRequired[str]
     # Free-text notes.
     notes: NotRequired[str]
-    # Read-only. Kept by the server: version (1, then +1 on every change), createdAt and updatedAt
-    # (UTC).
-    meta: NotRequired[AppointmentMeta]
 
 
 # -------------------- MessageThread ---------------------------------------------------------------
@@ -395,12 +381,11 @@ class MessageThread(TypedDict):
 
 
 class NewMessageThread(TypedDict):
-    """What addMessageThread takes. The fields the server fills in are optional; it refuses a
-    value for id, meta or a derived field, and replaces a copied one.
+    """What addMessageThread takes (openrpc.json's NewMessageThread): the record without the
+    fields the server assigns, keeps or derives. Fields with a default may be left out; a
+    copied one (patientName) is replaced.
     """
 
-    # Read-only. The thread's id, assigned by the server and never reused.
-    id: NotRequired[int]
     # The patient this record belongs to; a string or an integer, matched by its text (1 and "1" are
     # the same patient).
     patientId: str | int
@@ -423,9 +408,6 @@ class NewMessageThread(TypedDict):
     # Read-only. The newest message's timestamp, kept by the server (a value sent by a client is
     # replaced).
     lastMessageTime: NotRequired[str]
-    # Read-only. Kept by the server: version (1, then +1 on every change), createdAt and updatedAt
-    # (UTC).
-    meta: NotRequired[MessageThreadMeta]
 
 
 # -------------------- Prescription ----------------------------------------------------------------
@@ -487,12 +469,11 @@ class Prescription(TypedDict):
 
 
 class NewPrescription(TypedDict):
-    """What addPrescription takes. The fields the server fills in are optional; it refuses a
-    value for id, meta or a derived field, and replaces a copied one.
+    """What addPrescription takes (openrpc.json's NewPrescription): the record without the fields
+    the server assigns, keeps or derives. Fields with a default may be left out; a copied one
+    (patientName) is replaced.
     """
 
-    # Read-only. The prescription's id, assigned by the server and never reused.
-    id: NotRequired[int]
     # The patient this record belongs to; a string or an integer, matched by its text (1 and "1" are
     # the same patient).
     patientId: str | int
@@ -524,9 +505,6 @@ class NewPrescription(TypedDict):
     status: PrescriptionStatus
     # Free-text notes.
     notes: NotRequired[str]
-    # Read-only. Kept by the server: version (1, then +1 on every change), createdAt and updatedAt
-    # (UTC).
-    meta: NotRequired[PrescriptionMeta]
 
 
 # -------------------- Document --------------------------------------------------------------------
@@ -593,12 +571,11 @@ class Document(TypedDict):
 
 
 class NewDocument(TypedDict):
-    """What addDocument takes. The fields the server fills in are optional; it refuses a value
-    for id, meta or a derived field, and replaces a copied one.
+    """What addDocument takes (openrpc.json's NewDocument): the record without the fields the
+    server assigns, keeps or derives. Fields with a default may be left out; a copied one
+    (patientName) is replaced.
     """
 
-    # Read-only. The document's id, assigned by the server and never reused.
-    id: NotRequired[int]
     # The patient this record belongs to; a string or an integer, matched by its text (1 and "1" are
     # the same patient).
     patientId: str | int
@@ -624,9 +601,6 @@ class NewDocument(TypedDict):
     appointmentId: NotRequired[int]
     # Free-text notes.
     notes: NotRequired[str]
-    # Read-only. Kept by the server: version (1, then +1 on every change), createdAt and updatedAt
-    # (UTC).
-    meta: NotRequired[DocumentMeta]
 
 
 # -------------------- CarePlan --------------------------------------------------------------------
@@ -712,12 +686,11 @@ class CarePlan(TypedDict):
 
 
 class NewCarePlan(TypedDict):
-    """What addCarePlan takes. The fields the server fills in are optional; it refuses a value
-    for id, meta or a derived field, and replaces a copied one.
+    """What addCarePlan takes (openrpc.json's NewCarePlan): the record without the fields the
+    server assigns, keeps or derives. Fields with a default may be left out; a copied one
+    (patientName) is replaced.
     """
 
-    # Read-only. The care plan's id, assigned by the server and never reused.
-    id: NotRequired[int]
     # The patient this record belongs to; a string or an integer, matched by its text (1 and "1" are
     # the same patient).
     patientId: str | int
@@ -743,9 +716,6 @@ class NewCarePlan(TypedDict):
     activities: NotRequired[list[CarePlanActivitiesItem]]
     # Free-text notes.
     notes: NotRequired[str]
-    # Read-only. Kept by the server: version (1, then +1 on every change), createdAt and updatedAt
-    # (UTC).
-    meta: NotRequired[CarePlanMeta]
 
 
 # -------------------- Transaction -----------------------------------------------------------------
@@ -804,12 +774,11 @@ class Transaction(TypedDict):
 
 
 class NewTransaction(TypedDict):
-    """What addTransaction takes. The fields the server fills in are optional; it refuses a value
-    for id, meta or a derived field, and replaces a copied one.
+    """What addTransaction takes (openrpc.json's NewTransaction): the record without the fields
+    the server assigns, keeps or derives. Fields with a default may be left out; a copied one
+    (patientName) is replaced.
     """
 
-    # Read-only. The transaction's id, assigned by the server and never reused.
-    id: NotRequired[int]
     # The patient this record belongs to; a string or an integer, matched by its text (1 and "1" are
     # the same patient).
     patientId: str | int
@@ -832,9 +801,6 @@ class NewTransaction(TypedDict):
     appointmentId: NotRequired[int]
     # The insurance claim it relates to; it must belong to the same patient.
     claimId: NotRequired[int]
-    # Read-only. Kept by the server: version (1, then +1 on every change), createdAt and updatedAt
-    # (UTC).
-    meta: NotRequired[TransactionMeta]
 
 
 # -------------------- InsuranceClaim --------------------------------------------------------------
@@ -909,19 +875,16 @@ class InsuranceClaim(TypedDict):
 
 
 class NewInsuranceClaim(TypedDict):
-    """What addInsuranceClaim takes. The fields the server fills in are optional; it refuses a
-    value for id, meta or a derived field, and replaces a copied one.
+    """What addInsuranceClaim takes (openrpc.json's NewInsuranceClaim): the record without the
+    fields the server assigns, keeps or derives. Fields with a default may be left out; a
+    copied one (patientName) is replaced.
     """
 
-    # Read-only. The claim's id, assigned by the server and never reused.
-    id: NotRequired[int]
     # The patient this record belongs to; a string or an integer, matched by its text (1 and "1" are
     # the same patient).
     patientId: str | int
     # Read-only. A copy of the patient's name, kept equal to it by the server.
     patientName: NotRequired[str]
-    # Read-only. Assigned by the server, unique (CLM-000001).
-    claimNumber: NotRequired[str]
     # Insurer; from the patient's insurance when omitted.
     provider: NotRequired[str]
     # Member id; from the patient's insurance when omitted.
@@ -950,9 +913,6 @@ class NewInsuranceClaim(TypedDict):
     denialReason: NotRequired[str]
     # Free-text notes.
     notes: NotRequired[str]
-    # Read-only. Kept by the server: version (1, then +1 on every change), createdAt and updatedAt
-    # (UTC).
-    meta: NotRequired[InsuranceClaimMeta]
 
 
 # -------------------- Shared shapes (openrpc.json components) -------------------------------------

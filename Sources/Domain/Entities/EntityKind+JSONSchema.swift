@@ -13,8 +13,32 @@ extension EntityKind {
       "title": .string(typeName),
     ]
     for member in Self.objectSchema(fields) { schema[member.key] = member.value }
+    if let rules = conditionalRequirements { schema["allOf"] = rules }
+    return .object(schema)
+  }
+
+  /// What `add<E>` takes, as the OpenRPC document's `New<Type>` schema: the fields a client may
+  /// send, required exactly when add requires them. The stored record's schema would also
+  /// require `id` and `meta`, which add refuses.
+  public var newRecordSchema: JSONValue {
+    var schema: JSONObject = [
+      "title": .string("New" + typeName),
+      "description": .string(
+        "What add\(typeName) takes: the \(typeName) without the fields the server assigns, keeps or derives (a value for one is refused). Fields with a default may be left out; read-only copies are overwritten."
+      ),
+    ]
+    let accepted = fields.filter(\.isAcceptedOnAdd)
+    for member in Self.objectSchema(accepted, required: \.isRequired) {
+      schema[member.key] = member.value
+    }
+    if let rules = conditionalRequirements { schema["allOf"] = rules }
+    return .object(schema)
+  }
+
+  /// The kind's "then required" rules as `allOf` if/then schemas, or nil when it has none.
+  private var conditionalRequirements: JSONValue? {
     if !requirements.isEmpty {
-      schema["allOf"] = .array(
+      return .array(
         requirements.map { requirement in
           [
             "if": [
@@ -27,7 +51,7 @@ extension EntityKind {
           ]
         })
     }
-    return .object(schema)
+    return nil
   }
 
   /// The JSON Schema of one field type (for schemas of method parameters).
@@ -41,13 +65,17 @@ extension EntityKind {
     }
   }
 
-  static func objectSchema(_ fields: [Field]) -> JSONObject {
+  /// An object of `fields`, listing as `required` those `required` picks (by default, those
+  /// every stored record has).
+  static func objectSchema(
+    _ fields: [Field], required: (Field) -> Bool = alwaysPresent
+  ) -> JSONObject {
     var properties = JSONObject()
     for field in fields { properties[field.name] = .object(propertySchema(field)) }
     return [
       "type": "object",
       "additionalProperties": false,
-      "required": .array(fields.filter(alwaysPresent).map { .string($0.name) }),
+      "required": .array(fields.filter(required).map { .string($0.name) }),
       "properties": .object(properties),
     ]
   }

@@ -67,6 +67,16 @@ public struct Field: Sendable {
     }
   }
 
+  /// True for fields `add` takes from a client: its own, the ones the server recomputes or moves
+  /// later, and copies it overwrites. A value for any other (ids, `meta`, derived fields) is
+  /// refused.
+  public var isAcceptedOnAdd: Bool {
+    switch owner {
+    case .client, .recomputed, .openingValue, .copied: true
+    case .assigned, .kept, .derived: false
+    }
+  }
+
   public var isRequired: Bool {
     if case .required = presence { return true }
     return false

@@ -22,7 +22,8 @@ public enum EntityMethods {
           "Adds \(withArticle(kind.typeName)); the server assigns its id and the fields it keeps.",
         params: [
           .required(
-            kind.addParameter, .object, "The new record, without id or meta.", schema: entity)
+            kind.addParameter, .object, "The new record, without id or meta.",
+            schema: reference("New" + kind.typeName))
         ],
         result: (kind.typeName, entity),
         errors: [.invalidParams, .notFound, .storageUnavailable]

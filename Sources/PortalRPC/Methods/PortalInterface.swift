@@ -32,6 +32,7 @@ public struct PortalInterface {
       schema.removeValue(forKey: "$id")
       schemas[kind.typeName] = .object(schema)
     }
+    for kind in EntityKind.all { schemas["New" + kind.typeName] = kind.newRecordSchema }
     for member in EntityMethods.sharedSchemas { schemas[member.key] = member.value }
     schemas["Change"] = ChangeNotification.schema
     self.table = table
