@@ -211,10 +211,17 @@ public final class Store {
   /// ever used, deleted ones included, so ids are never reused. Race-free inside a write
   /// transaction, which is the only place records are added.
   public func nextID(for kind: EntityKind) throws(StorageError) -> Int64 {
-    let column = kind.belongsToPatient ? "id" : "ordinal"
-    let used = try database.integer(
-      "SELECT max(coalesce((SELECT max(\(column)) FROM \(kind.tableName)), 0), coalesce((SELECT max_id FROM retired_ids WHERE table_name = ?), 0))",
-      [.text(kind.tableName)])
+    let used = try database.integer(Self.largestUsedID[kind.name]!, [.text(kind.tableName)])
     return (used ?? 0) + 1
   }
+
+  /// Per kind, the query for the largest id ever used (written once: every add runs it).
+  private static let largestUsedID = Dictionary(
+    uniqueKeysWithValues: EntityKind.all.map { kind in
+      let column = kind.belongsToPatient ? "id" : "ordinal"
+      return (
+        kind.name,
+        "SELECT max(coalesce((SELECT max(\(column)) FROM \(kind.tableName)), 0), coalesce((SELECT max_id FROM retired_ids WHERE table_name = ?), 0))"
+      )
+    })
 }

@@ -34,7 +34,7 @@ public struct Validator: Sendable {
     stack.reserveCapacity(8)
     for field in kind.fields {
       let value = input[field.name].flatMap { $0.isNull ? nil : $0 }
-      let path = JSONPointer([field.name])
+      var path: JSONPointer { JSONPointer([field.name]) }  // built only for a problem
       switch field.owner {
       case .client, .recomputed:
         break
