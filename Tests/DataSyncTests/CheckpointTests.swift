@@ -21,16 +21,18 @@ struct CheckpointTests {
     patient["notes"] = .string(String(repeating: "x", count: 1500))  // about 2 KB, like a real one
     let commits = 4000
     for ordinal in 1...Int64(commits) {
-      patient["id"] = .string(PatientID.generated(ordinal: ordinal))
+      let id = PatientID.generated(ordinal: ordinal)
+      patient["id"] = .string(id)
       try store.beginWrite()
       try store.insertPatient(
-        id: PatientID.generated(ordinal: ordinal), ordinal: ordinal, version: 1,
-        openingBalance: .zero, document: EncodedJSON(patient).bytes)
+        id: id, ordinal: ordinal, version: 1, openingBalance: .zero,
+        document: EncodedJSON(patient).bytes)
       try store.commit()
     }
     store.waitForCheckpoint()
     let logBytes =
-      try FileManager.default.attributesOfItem(atPath: folder.path + "/portal.db-wal")[.size]
+      try FileManager.default.attributesOfItem(atPath: folder.path + "/" + Store.fileName + "-wal")[
+        .size]
       as? Int ?? .max
     let frameBytes = 4096 + 24
     // Each commit appends two or three frames; without restarts the log would hold over 8,000.
