@@ -44,9 +44,10 @@ struct MethodTableTests {
   @Test("every problem is listed at once, by parameter name")
   func allProblems() {
     #expect(
-      problems(["updates": "x", "expectedVersion": .number(JSONNumber("1.5")!), "bogus": 1]).map(
-        \.path)
-        == ["/bogus", "/patientId", "/updates", "/expectedVersion"])
+      problems(["updates": "x", "expectedVersion": .number(JSONNumber("1.5")!), "bogusParam": 1])
+        .map(
+          \.path)
+        == ["/bogusParam", "/patientId", "/updates", "/expectedVersion"])
     #expect(problems(["P001", [:], 1, 4]).map(\.path) == ["/3"])
     #expect(problems([true, [:]]).first?.message == "must be a string or an integer, not boolean")
     #expect(problems(nil).map(\.path) == ["/patientId", "/updates"])

@@ -12,7 +12,7 @@ extension EntityKind {
       // appointment without a doctor, and unassigned appointments are real.
       Field("doctorId", .positiveInteger, .optional, "The doctor's id, once one is assigned."),
       Field(
-        "doctorName", .text(nonEmpty: true), .optional, "The doctor's name, once one is assigned."),
+        "doctorName", .line(nonEmpty: true), .optional, "The doctor's name, once one is assigned."),
       Field("date", .date(notInFuture: false), "Day of the appointment."),
       Field("time", .timeOfDay, "Start time: 10:00 AM or 14:30."),
       Field("durationMinutes", .integer(5...480), .defaulted(30), "Length in minutes, 5 to 480."),

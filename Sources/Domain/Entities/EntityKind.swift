@@ -56,6 +56,10 @@ public struct EntityKind: Sendable, Hashable {
     "get" + pluralName.prefix(1).uppercased() + pluralName.dropFirst()
   }
 
+  /// The most bytes one stored record may take, as JSON: with the limits on text and on every
+  /// list, it keeps one request from storing megabytes in one record.
+  public static let maximumRecordBytes = 1 << 20
+
   /// `patientId` for every entity but the patient itself.
   public var belongsToPatient: Bool { name != .patient }
 

@@ -21,7 +21,7 @@ extension EntityKind {
         "method", .oneOf(["cash", "credit-card", "check", "insurance", "bank-transfer"]), .optional,
         "How the money moved; required for payments and refunds."),
       Field("date", .date(notInFuture: false), "When it happened."),
-      .text("description", "What it was for."),
+      .prose("description", "What it was for."),
       .status(
         ["pending", "completed", "failed", "voided"],
         "Only completed transactions move the balance."),

@@ -146,8 +146,8 @@ public struct ListQuery: Sendable {
     case .contains:
       let isText: Bool
       switch type {
-      case .text, .email, .oneOf: isText = true
-      case .array(.text, _): isText = true
+      case .text, .line, .email, .phone, .oneOf: isText = true
+      case .array(.text, _, _), .array(.line, _, _): isText = true
       default: isText = false
       }
       guard isText else {

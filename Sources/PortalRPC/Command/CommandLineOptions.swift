@@ -20,6 +20,8 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var maxMessageBytes = ServerConfiguration.defaultMaxMessageBytes
   public var durability: ServerConfiguration.Durability = .full
   public var fixedClock: String?
+  /// The clinic's time zone (`--timezone`); nil for the system's.
+  public var timeZone: String?
   public var busyTimeoutMilliseconds: Int32 = 5000
   public var maxStorePages: Int?
 
@@ -115,6 +117,14 @@ public struct CommandLineOptions: Sendable, Equatable {
           )
         }
         options.fixedClock = String(text.dropFirst(6))
+      case "--timezone":
+        let text = try value()
+        guard ClinicTimeZone.isKnown(text) else {
+          throw UsageError(
+            message:
+              "--timezone must name a time zone such as Europe/Berlin, America/New_York or UTC")
+        }
+        options.timeZone = text
       default:
         throw UsageError(
           message: argument.hasPrefix("-")
@@ -132,8 +142,8 @@ public struct CommandLineOptions: Sendable, Equatable {
 
     Usage: portal-rpc [--data-dir DIR | --in-memory] [--demo] [--log-level LEVEL]
                       [--max-message-bytes N] [--durability full|normal]
-                      [--busy-timeout-ms N]
-           portal-rpc --check [--data-dir DIR]
+                      [--busy-timeout-ms N] [--timezone ZONE]
+           portal-rpc --check [--data-dir DIR] [--timezone ZONE]
            portal-rpc --help | --version | --openrpc
 
     One JSON-RPC message (or batch) per line on stdin; one response per line on stdout; logs on
@@ -150,6 +160,9 @@ public struct CommandLineOptions: Sendable, Equatable {
                                 disk. normal: faster; survives a crash of this process, not a power cut.
       --busy-timeout-ms N       How long a write waits for another process's lock before it is
                                 refused with -32005 (default 5000).
+      --timezone ZONE           The clinic's time zone (IANA name, e.g. Europe/Berlin; default the
+                                system's): what "today" is for nextAppointment, lastVisit and
+                                dates that may not be in the future.
       --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests).
       --max-store-pages N       Fault injection for tests: the store refuses to grow past N pages
                                 (4 KiB each), as on a full disk.

@@ -43,6 +43,7 @@ public enum PortalCommand {
     var configuration = ServerConfiguration(
       demo: options.demo, logLevel: options.logLevel, maxMessageBytes: options.maxMessageBytes,
       durability: options.durability, fixedClock: options.fixedClock)
+    configuration.timeZone = options.timeZone
     configuration.busyTimeoutMilliseconds = options.busyTimeoutMilliseconds
     configuration.maxStorePages = options.maxStorePages
     if !options.inMemory {
@@ -80,7 +81,7 @@ public enum PortalCommand {
     do {
       path = try DataDirectory.resolve(explicit: options.dataDirectory, environment: environment)
       let store = try Store(inspecting: path)
-      let today = (options.fixedClock.flatMap(Timestamp.init) ?? Clock.system.now()).date
+      let today = Clock.clinic(fixed: options.fixedClock, timeZone: options.timeZone).today()
       report = try StoreCheck.run(store, today: today)
     } catch let error as DataDirectory.Unusable {
       printError(error.message)

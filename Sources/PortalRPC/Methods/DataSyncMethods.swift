@@ -315,6 +315,12 @@ public enum DataSyncMethods {
           ParamProblem(path: "/operations/\(index)", message: "must be an object {method, params}"))
         continue
       }
+      for member in object where member.key != "method" && member.key != "params" {
+        problems.append(
+          ParamProblem(
+            path: "/operations/\(index)/\(member.key)",
+            message: "unknown member of an operation; expected method and params"))
+      }
       guard let spec = table[name], allowedInTransaction(name) else {
         problems.append(
           ParamProblem(

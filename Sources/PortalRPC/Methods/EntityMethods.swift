@@ -131,11 +131,12 @@ public enum EntityMethods {
   static var sharedSchemas: JSONObject {
     var message =
       EntityKind.messageThread.field(named: "messages").flatMap { field -> JSONValue? in
-        guard case .array(let element, _) = field.type else { return nil }
+        guard case .array(let element, _, _) = field.type else { return nil }
         return EntityKind.schema(of: element)
       }?.objectValue ?? JSONObject()
-    message["required"] = ["from", "sender", "text"]
-    message["description"] = "A message to append; id and timestamp are filled in when absent."
+    message["required"] = ["from", "text"]
+    message["description"] =
+      "A message to append; id and timestamp are filled in when absent, and so is the sender of a message from the patient (the patient's name)."
     return [
       "Message": .object(message),
       "DeleteResult": [
