@@ -6,6 +6,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
   case unavailable(Unavailability, code: Int32)
   /// The file is not a store we can read: damaged, not SQLite, or from a newer version.
   case unusable(String)
+  /// The file is another program's SQLite database; it is left exactly as it was.
+  case foreign
   /// A statement failed for a reason that is a bug on our side (a constraint, a misuse).
   case failed(code: Int32, sql: String)
 
@@ -17,11 +19,24 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotOpen = "the store file cannot be opened"
   }
 
-  public var description: String {
+  public var description: String { description(naming: "the store file") }
+
+  /// The description with `file` as the subject of its sentence ("DIR/portal.db is damaged: …").
+  public func description(naming file: String) -> String {
     switch self {
     case .unavailable(let reason, let code): "\(reason.rawValue) (SQLite code \(code))"
     case .unusable(let reason): reason
+    case .foreign: "\(file) is not a PortalRPC store (it belongs to another program)"
     case .failed(let code, let sql): "SQLite code \(code) in: \(sql)"
+    }
+  }
+
+  /// True when the file itself is the problem (another program's database), not the directory
+  /// or the moment: the remedy is to move the file away.
+  public var isBadFile: Bool {
+    switch self {
+    case .foreign: true
+    case .unavailable, .unusable, .failed: false
     }
   }
 

@@ -49,8 +49,8 @@ extension ResponseError {
     switch error {
     case .unavailable(let reason, _):
       self = .withDetail(.storageUnavailable, reason.rawValue + "; nothing was changed")
-    case .unusable(let reason):
-      self = .withDetail(.storageUnavailable, reason + "; nothing was changed")
+    case .unusable, .foreign:
+      self = .withDetail(.storageUnavailable, error.description + "; nothing was changed")
     case .failed(let code, _):
       self = .withDetail(.internalError, "a storage operation failed (SQLite code \(code))")
     }
