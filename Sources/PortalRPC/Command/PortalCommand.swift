@@ -115,8 +115,10 @@ public enum PortalCommand {
       return
         "cannot use the store in \(directory ?? "memory"): \(error); pass --data-dir with another directory, or --in-memory"
     }
-    let file = directory + "/" + Store.fileName
-    return error.description(naming: file) + "; move it away or choose another --data-dir"
+    let remedy =
+      error == .damaged ? "restore it from a backup" : "move it away"
+    return error.description(naming: directory + "/" + Store.fileName)
+      + "; \(remedy) or choose another --data-dir"
   }
 
   private static func printOut(_ text: String) { writeAll(1, text) }
