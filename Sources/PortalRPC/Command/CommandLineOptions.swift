@@ -172,6 +172,7 @@ public struct CommandLineOptions: Sendable, Equatable {
       -h, --help                Print this help and exit.
 
     Exit status: 0 after shutdown/exit or end of input, 2 for a bad command line,
-    3 when the data directory cannot be used; --check: 0 sound, 1 problems found.
+    3 when the data directory or its store cannot be used; --check: 0 sound, 1 problems
+    found (a damaged store, or another program's file, too), 3 no store to check.
     """
 }
