@@ -139,18 +139,17 @@ public final class DataSync {
     loggedChanges = (loggedChanges?.lowerBound ?? sequence)...sequence
   }
 
-  /// The store key for an id parameter; a malformed id is an invalid-params problem.
+  /// The store key for an id; a malformed one is `malformedID`, whatever parameter carried it.
   func key(_ kind: EntityKind, _ id: JSONValue) throws -> RecordKey {
     if kind.name == .patient {
       guard let canonical = PatientID.canonical(id) else {
-        throw DomainError.invalid(
-          JSONPointer([kind.idParameter]), "must be a patient id (a non-empty string or an integer)"
-        )
+        throw DomainError.malformedID(
+          kind.name, expected: "must be a patient id (a non-empty string or an integer)")
       }
       return .patient(canonical)
     }
     guard let integer = id.int64Value, integer > 0 else {
-      throw DomainError.invalid(JSONPointer([kind.idParameter]), "must be a positive integer id")
+      throw DomainError.malformedID(kind.name, expected: "must be a positive integer id")
     }
     return .integer(integer)
   }

@@ -240,15 +240,14 @@ public enum Migrations {
     """
   }
 
-  /// Applies the migrations `database` lacks, in one transaction; refuses a store from a newer
-  /// version.
+  /// Applies the migrations `database` lacks, in one transaction that also marks the file as a
+  /// PortalRPC store (`Store.applicationID`): a new file gets the mark with its first migration,
+  /// a store written before the mark existed gets it on its first open. Refuses a store from a
+  /// newer version.
   static func migrate(_ database: Database, with migrations: [Migration], at time: String)
     throws(StorageError)
   {
-    try database.execute(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
-    let current = Int(try database.integer("SELECT max(version) FROM schema_migrations") ?? 0)
+    let current = try recordedVersion(database)
     let known = migrations.last?.version ?? 0
     guard current <= known else {
       throw StorageError.unusable(
@@ -256,21 +255,34 @@ public enum Migrations {
       )
     }
     let pending = migrations.filter { $0.version > current }
-    guard !pending.isEmpty else { return }
+    let marked = try database.integer("PRAGMA application_id") == Int64(Store.applicationID)
+    guard !pending.isEmpty || !marked else { return }
     try database.execute("BEGIN IMMEDIATE")
     do {
+      try database.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+      )
       // Another process may have migrated while we waited for the lock.
-      let now = Int(try database.integer("SELECT max(version) FROM schema_migrations") ?? 0)
+      let now = try recordedVersion(database)
       for migration in pending where migration.version > now {
         try database.execute(migration.sql)
         try database.statement("INSERT INTO schema_migrations VALUES (?, ?, ?)")
           .bind([.integer(Int64(migration.version)), .text(migration.name), .text(time)]).run()
       }
+      try database.execute("PRAGMA application_id = \(Store.applicationID)")
       try database.execute("COMMIT")
     } catch {
       try? database.execute("ROLLBACK")
       throw error
     }
+  }
+
+  /// The newest migration recorded in the file; 0 when it has none (a new file).
+  static func recordedVersion(_ database: Database) throws(StorageError) -> Int {
+    let table =
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'"
+    guard try database.integer(table) == 1 else { return 0 }
+    return Int(try database.integer("SELECT max(version) FROM schema_migrations") ?? 0)
   }
 }
 

@@ -62,6 +62,17 @@ struct MethodTableTests {
     #expect(table.suggestions(for: "zzzzzzzz").isEmpty)
   }
 
+  @Test("a method's id parameter is one of its own parameters, an id-shaped one")
+  func idParameters() {
+    let specs = PortalInterface().table.specs
+    for spec in specs {
+      guard let name = spec.idParameter else { continue }
+      #expect(spec.params.contains { $0.name == name }, "\(spec.name): no parameter \(name)")
+      #expect(name.hasSuffix("Id"), "\(spec.name): \(name)")
+    }
+    #expect(specs.first { $0.name == "subscribeToUpdates" }?.idParameter == "entityId")
+  }
+
   @Test("edit distance")
   func distance() {
     #expect(editDistance("ping", "ping", limit: 3) == 0)

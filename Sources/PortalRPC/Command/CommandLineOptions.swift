@@ -32,16 +32,30 @@ public struct CommandLineOptions: Sendable, Equatable {
     public let message: String
   }
 
-  /// Parses `arguments` (without the program name). Accepts `--name value` and `--name=value`.
+  /// Parses `arguments` (without the program name). Accepts `--name value` and `--name=value`;
+  /// refuses an option given twice and two actions at once.
   public static func parse(_ arguments: [String]) throws(UsageError) -> CommandLineOptions {
     var options = CommandLineOptions()
     var remaining = arguments[...]
+    var seen: Set<String> = []
+    var actionFlag: String?
     while let argument = remaining.popFirst() {
       var name = argument
       var inlineValue: String?
       if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
         name = String(argument[..<equals])
         inlineValue = String(argument[argument.index(after: equals)...])
+      }
+      guard seen.insert(name == "-h" ? "--help" : name).inserted else {
+        throw UsageError(message: "\(name) is given more than once")
+      }
+      func act(_ action: Action) throws(UsageError) {
+        if inlineValue != nil { throw UsageError(message: "\(name) takes no value") }
+        if let actionFlag {
+          throw UsageError(message: "\(actionFlag) and \(name) cannot be used together")
+        }
+        actionFlag = name
+        options.action = action
       }
       func value() throws(UsageError) -> String {
         if let inlineValue { return inlineValue }
@@ -54,18 +68,10 @@ public struct CommandLineOptions: Sendable, Equatable {
         if inlineValue != nil { throw UsageError(message: "\(name) takes no value") }
       }
       switch name {
-      case "--help", "-h":
-        try noValue()
-        options.action = .help
-      case "--version":
-        try noValue()
-        options.action = .version
-      case "--openrpc":
-        try noValue()
-        options.action = .printOpenRPC
-      case "--check":
-        try noValue()
-        options.action = .check
+      case "--help", "-h": try act(.help)
+      case "--version": try act(.version)
+      case "--openrpc": try act(.printOpenRPC)
+      case "--check": try act(.check)
       case "--data-dir":
         let directory = try value()
         guard !directory.isEmpty else { throw UsageError(message: "--data-dir needs a path") }
@@ -134,6 +140,12 @@ public struct CommandLineOptions: Sendable, Equatable {
     if options.inMemory && options.dataDirectory != nil {
       throw UsageError(message: "--data-dir and --in-memory cannot be used together")
     }
+    if options.action == .check && options.inMemory {
+      throw UsageError(message: "--check needs a data directory; --in-memory has nothing to check")
+    }
+    if options.action == .check && options.demo {
+      throw UsageError(message: "--check never changes the store, so --demo cannot be used with it")
+    }
     return options
   }
 
@@ -173,6 +185,7 @@ public struct CommandLineOptions: Sendable, Equatable {
       -h, --help                Print this help and exit.
 
     Exit status: 0 after shutdown/exit or end of input, 2 for a bad command line,
-    3 when the data directory cannot be used; --check: 0 sound, 1 problems found.
+    3 when the data directory or its store cannot be used; --check: 0 sound, 1 problems
+    found (a damaged store, or another program's file, too), 3 no store to check.
     """
 }

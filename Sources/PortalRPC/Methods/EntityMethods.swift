@@ -40,7 +40,8 @@ public enum EntityMethods {
           .optional("expectedVersion", .integer, "The meta.version the update was based on."),
         ],
         result: (kind.typeName, entity),
-        errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable]
+        errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable],
+        idParameter: kind.idParameter
       ) { call in
         .encoded(
           try call.dataSync.sync(
@@ -58,7 +59,8 @@ public enum EntityMethods {
         result: ("DeleteResult", reference("DeleteResult")),
         errors: kind.name == .patient
           ? [.invalidParams, .notFound, .relatedRecordsExist, .storageUnavailable]
-          : [.invalidParams, .notFound, .storageUnavailable]
+          : [.invalidParams, .notFound, .storageUnavailable],
+        idParameter: kind.idParameter
       ) { call in
         .value(
           try call.dataSync.delete(
@@ -70,7 +72,8 @@ public enum EntityMethods {
         summary: "One \(kind.typeName), as stored.",
         params: [idParam],
         result: (kind.typeName, entity),
-        errors: [.invalidParams, .notFound]
+        errors: [.invalidParams, .notFound],
+        idParameter: kind.idParameter
       ) { call in
         .encoded(try call.dataSync.get(kind, id: call.arguments[kind.idParameter]!))
       },
