@@ -5,7 +5,7 @@ internal import Storage
 /// The one place where any error becomes a wire error. Domain and storage errors know nothing of
 /// JSON-RPC; anything unexpected becomes -32603 with an opaque detail (never patient data).
 ///
-/// - SeeAlso: `protocol.md`, "Errors".
+/// - SeeAlso: `docs/protocol.md`, "Errors".
 extension ResponseError {
   public init(_ error: any Error) {
     switch error {
