@@ -2,7 +2,7 @@ public import Domain
 internal import PortalJSON
 public import Storage
 
-/// The DataSync operations of `protocol.md`, each one request: it checks the domain's rules,
+/// The DataSync operations of `docs/protocol.md`, each one request: it checks the domain's rules,
 /// writes through the store inside that request's savepoint, carries the cross-section rules
 /// (copies, derived fields, pointers) in the same write, and logs a change per touched record.
 /// The one place a request's writes happen.

@@ -1,4 +1,4 @@
-/// - SeeAlso: `domain.md`, "CarePlan".
+/// - SeeAlso: `docs/domain.md`, "CarePlan".
 extension EntityKind {
   public static let carePlan = EntityKind(
     name: .carePlan, typeName: "CarePlan", pluralName: "carePlans", syncMethod: "syncCarePlanData",

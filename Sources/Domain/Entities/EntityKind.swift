@@ -1,6 +1,6 @@
 /// One of the eight DataSync entity types, with the names the protocol uses for it and its fields.
 ///
-/// - SeeAlso: `protocol.md`, "Methods"; `domain.md`.
+/// - SeeAlso: `docs/protocol.md`, "Methods"; `docs/domain.md`.
 public struct EntityKind: Sendable, Hashable {
   /// The entity type as notifications name it: `patient`, `messageThread`, …
   public enum Name: String, Sendable, CaseIterable, Hashable {

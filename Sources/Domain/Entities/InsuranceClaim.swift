@@ -1,4 +1,4 @@
-/// - SeeAlso: `domain.md`, "InsuranceClaim".
+/// - SeeAlso: `docs/domain.md`, "InsuranceClaim".
 extension EntityKind {
   public static let insuranceClaim = EntityKind(
     name: .insuranceClaim, typeName: "InsuranceClaim", pluralName: "insuranceClaims",

@@ -1,4 +1,4 @@
-/// - SeeAlso: `domain.md`, "MessageThread".
+/// - SeeAlso: `docs/domain.md`, "MessageThread".
 extension EntityKind {
   public static let messageThread = EntityKind(
     name: .messageThread, typeName: "MessageThread", pluralName: "messageThreads",

@@ -1,6 +1,6 @@
 /// The seed's `Patient`, plus `meta`.
 ///
-/// - SeeAlso: `domain.md`, "Patient".
+/// - SeeAlso: `docs/domain.md`, "Patient".
 extension EntityKind {
   public static let patient = EntityKind(
     name: .patient, typeName: "Patient", pluralName: "patients", syncMethod: "syncPatientData",

@@ -1,6 +1,6 @@
 /// A billing transaction. Completed ones move the patient's `outstandingBalance`.
 ///
-/// - SeeAlso: `domain.md`, "Transaction".
+/// - SeeAlso: `docs/domain.md`, "Transaction".
 extension EntityKind {
   public static let transaction = EntityKind(
     name: .transaction, typeName: "Transaction", pluralName: "transactions",

@@ -3,7 +3,7 @@ public import PortalJSON
 /// A validated `get<Es>(query)`: filter conditions on top-level fields, sort keys, a page size
 /// and where the previous page ended.
 ///
-/// - SeeAlso: `protocol.md`, "`query` for the list methods".
+/// - SeeAlso: `docs/protocol.md`, "`query` for the list methods".
 public struct ListQuery: Sendable {
   public enum Operator: String, Sendable, CaseIterable {
     case eq, ne, lt, lte, gt, gte

@@ -2,7 +2,7 @@ internal import Domain
 
 /// The parsed command line, before anything touches the disk.
 ///
-/// - SeeAlso: `protocol.md`, "Running it".
+/// - SeeAlso: `docs/protocol.md`, "Running it".
 public struct CommandLineOptions: Sendable, Equatable {
   public enum Action: Sendable, Equatable {
     case serve

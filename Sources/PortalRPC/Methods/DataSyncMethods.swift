@@ -6,7 +6,7 @@ internal import Storage
 /// The methods that make DataSync more than eight tables: updates answered with everything they
 /// touched, atomic message appends and groups, subscriptions and the change feed.
 ///
-/// - SeeAlso: `protocol.md`, "Methods" (the "Plus" table) and "Notifications".
+/// - SeeAlso: `docs/protocol.md`, "Methods" (the "Plus" table) and "Notifications".
 public enum DataSyncMethods {
   static let patientID = Param.required(
     "patientId", .stringOrInteger, "The patient's id.",

@@ -5,7 +5,7 @@ internal import PortalJSON
 /// The methods every entity shares, written once: `add<E>`, `sync<E>Data`, `delete<E>`,
 /// `get<E>`, `get<Es>` and `getPatient<Es>`, named and shaped as the seed's `DataSyncContextType`.
 ///
-/// - SeeAlso: `protocol.md`, "Methods: the DataSync context, one to one".
+/// - SeeAlso: `docs/protocol.md`, "Methods: the DataSync context, one to one".
 public enum EntityMethods {
   public static func specs(for kind: EntityKind) -> [MethodSpec] {
     let entity = reference(kind.typeName)

@@ -5,7 +5,7 @@ internal import Storage
 /// The one place where any error becomes a wire error. Domain and storage errors know nothing of
 /// JSON-RPC; anything unexpected becomes -32603 with an opaque detail (never patient data).
 ///
-/// - SeeAlso: `protocol.md`, "Errors".
+/// - SeeAlso: `docs/protocol.md`, "Errors".
 extension ResponseError {
   /// `idParameter` names the parameter that carried the record id of the method that failed (its
   /// `MethodSpec.idParameter`), where a malformed id is reported.
