@@ -150,8 +150,8 @@ struct StorageBench {
     else {
       throw BenchError.setup("the Patient fixture is not an object")
     }
-    for field in ["id", "quickStats", "recentActivity", "billing", "meta"] {
-      patient.removeValue(forKey: field)
+    for field in EntityKind.patient.fields where !field.isClientWrittenOnAdd {
+      patient.removeValue(forKey: field.name)
     }
     return String(decoding: EncodedJSON(patient).bytes, as: UTF8.self)
   }

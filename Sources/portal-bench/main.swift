@@ -24,12 +24,13 @@ while let argument = arguments.first {
   case "--kit": kitPath = arguments.removeFirst()
   case "--quick": quick = true
   case "-h", "--help":
-    print("usage: portal-bench [protocol|storage|sync|all] [--rounds N] [--kit DIR] [--quick]")
+    print(
+      "usage: portal-bench [protocol|storage|sync|history|all] [--rounds N] [--kit DIR] [--quick]")
     exit(0)
   default: suites.append(argument)
   }
 }
-if suites.isEmpty || suites == ["all"] { suites = ["protocol", "storage", "sync"] }
+if suites.isEmpty || suites == ["all"] { suites = ["protocol", "storage", "sync", "history"] }
 
 do {
   let kit = try BenchKit(root: URL(fileURLWithPath: kitPath))
@@ -53,8 +54,11 @@ do {
     case "sync":
       let figures = try SyncBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
       printTable("DataSync: cascades, notifications, peers", figures, rounds: rounds)
+    case "history":
+      let figures = try HistoryBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
+      printTable("A patient's history (--durability normal)", figures, rounds: rounds)
     default:
-      throw BenchError.setup("unknown suite \(suite); known: protocol, storage, sync")
+      throw BenchError.setup("unknown suite \(suite); known: protocol, storage, sync, history")
     }
   }
   try? FileManager.default.removeItem(at: kit.workDirectory)
