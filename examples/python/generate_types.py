@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate portal_types.py and portal_methods.py from the PortalRPC schema.
+"""Generate the portal_rpc_client package's types.py and methods.py from the PortalRPC schema.
 
     python3 generate_types.py           # (re)write both files
     python3 generate_types.py --check   # exit 1, naming the stale file, when either is out of date
@@ -27,8 +27,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SCHEMA_DIR = HERE.parent.parent / "schema"
-TYPES_FILE = HERE / "portal_types.py"
-METHODS_FILE = HERE / "portal_methods.py"
+PACKAGE_DIR = HERE / "portal_rpc_client"
+TYPES_FILE = PACKAGE_DIR / "types.py"
+METHODS_FILE = PACKAGE_DIR / "methods.py"
 
 WIDTH = 100
 COMPONENT_REF = "#/components/schemas/"
@@ -359,7 +360,7 @@ def generate() -> dict[Path, str]:
         + "from abc import ABC, abstractmethod\n"
         + imports(methods_body, ["Any", "Literal"], "typing")
         + "\n"
-        + imports(methods_body, list(types.defined), "portal_types")
+        + imports(methods_body, list(types.defined), ".types")
         + methods_body
     )
     return {TYPES_FILE: types_source, METHODS_FILE: methods_source}
@@ -375,11 +376,12 @@ def main() -> int:
     if args.check:
         stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]
         for path in stale:
-            print(f"{path.name} is out of date: run python3 generate_types.py", file=sys.stderr)
+            name = path.relative_to(HERE)
+            print(f"{name} is out of date: run python3 generate_types.py", file=sys.stderr)
         return 1 if stale else 0
     for path, text in files.items():
         path.write_text(text)
-        print(f"wrote {path.name}")
+        print(f"wrote {path.relative_to(HERE)}")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 import unittest
 
-from portal_client import (
+from portal_rpc_client import (
     ERROR_CLASSES,
     InvalidParamsError,
     MethodNotFoundError,
@@ -12,7 +12,7 @@ from portal_client import (
     VersionConflictError,
     error_from,
 )
-from portal_types import TransactionOperationsItem
+from portal_rpc_client.types import TransactionOperationsItem
 from tests.support import new_appointment, new_patient, spawn
 
 

@@ -8,7 +8,7 @@
 from abc import ABC, abstractmethod
 from typing import Any, Literal
 
-from portal_types import (
+from .types import (
     Patient,
     NewPatient,
     Appointment,

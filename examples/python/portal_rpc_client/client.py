@@ -1,6 +1,6 @@
 """PortalClient: the Python client of PortalRPC, the clinical admin portal's data backend.
 
-    from portal_client import PortalClient
+    from portal_rpc_client import PortalClient
 
     with PortalClient.spawn(data_dir="/tmp/portal", demo=True) as client:
         patient = client.getPatient("P001")
@@ -30,18 +30,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portal_methods import PortalMethods
-from portal_types import ChangeNotification, InitializeClientInfo, InitializeResult
+from .methods import PortalMethods
+from .types import ChangeNotification, InitializeClientInfo, InitializeResult
 
 PROTOCOL_VERSION = "1.0"
 DEFAULT_TIMEOUT = 60.0
-CLIENT_INFO: InitializeClientInfo = {"name": "portal_client.py", "version": "1.0"}
-LOCAL_BUILD = Path(__file__).resolve().parent / "../../.build/debug/portal-rpc"
+CLIENT_INFO: InitializeClientInfo = {"name": "portal-rpc-client (Python)", "version": "0.1.0"}
+# The repository's debug build, from examples/python/portal_rpc_client/ (absent once installed).
+LOCAL_BUILD = Path(__file__).resolve().parent / "../../../.build/debug/portal-rpc"
 
 Params = list[Any] | dict[str, Any] | None
 ChangeCallback = Callable[[ChangeNotification], None]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("portal_rpc_client")
 
 
 # -------------------- JSON with exact numbers ----------------------------------------------------
@@ -267,7 +268,7 @@ class PortalClient(PortalMethods):
         """Start portal-rpc and initialize the session.
 
         command: the executable (or an argv to put the options after); by default $PORTAL_RPC,
-        else ../../.build/debug/portal-rpc next to this file, else portal-rpc on PATH.
+        else the repository's debug build (.build/debug/portal-rpc), else portal-rpc on PATH.
         data_dir / in_memory: where the data lives (neither: the server's default directory).
         demo: fill an empty store with the demo practice. env: the process's environment
         (default: this one's).
