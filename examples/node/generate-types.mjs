@@ -42,7 +42,7 @@ function main() {
   const schemas = loadSchemas();
   const files = {
     'portal-types.d.ts': renderTypes(schemas),
-    'portal-methods.mjs': renderMethodTable(schemas.openrpc),
+    'portal-methods.mjs': renderMethodTable(schemas),
   };
   if (process.argv.includes('--check')) checkFiles(files);
   else writeFiles(files);
@@ -99,7 +99,7 @@ function readJson(file) {
 
 // MARK: - portal-methods.mjs
 
-function renderMethodTable(openrpc) {
+function renderMethodTable({ openrpc, entities }) {
   const method = ({ name, params, result }) => {
     const list = params.map((p) => `{ name: ${literal(p.name)}, required: ${p.required === true} }`);
     return `  { name: ${literal(name)}, notification: ${result === undefined}, params: [${list.join(', ')}] },`;
@@ -129,7 +129,43 @@ function renderMethodTable(openrpc) {
     ...codes,
     '};',
     '',
+    '/** The entity types, as errors and notifications name them. */',
+    `export const entityTypes = [${entities.map((e) => literal(e.entityType)).join(', ')}];`,
+    '',
+    '/**',
+    ' * Every name a field of a record, a param or a query can have: what an error message may show',
+    ' * of a JSON Pointer. Any other key in a path may be a value sent by mistake as a key.',
+    ' */',
+    'export const fieldNames = [',
+    ...wrap(fieldNames(openrpc).map(literal), '  '),
+    '];',
+    '',
   ].join('\n');
+}
+
+/** Every property name of every schema in openrpc.json, every param name and filter operator. */
+function fieldNames(openrpc) {
+  const names = new Set(openrpc.methods.flatMap((method) => method.params.map((param) => param.name)));
+  const visit = (node) => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    for (const name of Object.keys(node.properties ?? {})) names.add(name);
+    for (const name of node.propertyNames?.enum ?? []) names.add(name);
+    Object.values(node).forEach(visit);
+  };
+  visit(openrpc);
+  return [...names].sort();
+}
+
+/** Items joined by ', ' into lines of at most 100 characters, each with the indent. */
+function wrap(items, indent) {
+  const lines = [];
+  for (const item of items) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + item.length + 2 <= 100) lines[last] += ` ${item},`;
+    else lines.push(`${indent}${item},`);
+  }
+  return lines;
 }
 
 // MARK: - portal-types.d.ts

@@ -333,6 +333,50 @@ class PortalMethods(ABC):
 '''
 
 
+def field_names(openrpc: Schema) -> list[str]:
+    """Every property name of every schema in openrpc.json, every param name and filter operator."""
+    names = {param["name"] for method in openrpc["methods"] for param in method["params"]}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        elif isinstance(node, dict):
+            names.update(node.get("properties", {}))
+            names.update(node.get("propertyNames", {}).get("enum", []))
+            for value in node.values():
+                visit(value)
+
+    visit(openrpc)
+    return sorted(names)
+
+
+def string_set(name: str, items: list[str], note: str) -> str:
+    """`NAME = frozenset({...})` with the items wrapped to WIDTH, under a comment."""
+    lines = comment(note, 0) + [f"{name}: frozenset[str] = frozenset("]
+    body = textwrap.wrap(" ".join(f'"{item}",' for item in items), WIDTH - 8)
+    return "\n".join(lines + ["    {"] + ["        " + line for line in body] + ["    }", ")"])
+
+
+def vocabulary(entities: dict[str, Schema], openrpc: Schema) -> str:
+    """The names an error message may repeat: methods, entity types, fields."""
+    order = list(openrpc["components"]["schemas"])
+    by_order = sorted(entities.items(), key=lambda entity: order.index(entity[1]["title"]))
+    entity_types = [file_name.removesuffix(".schema.json") for file_name, _ in by_order]
+    methods = [method["name"] for method in openrpc["methods"]]
+    sets = [
+        string_set("METHOD_NAMES", methods, "Every method of the interface."),
+        string_set("ENTITY_TYPES", entity_types, "The entity types, as errors name them."),
+        string_set(
+            "FIELD_NAMES",
+            field_names(openrpc),
+            "Every name a field of a record, a param or a query can have: what an error message "
+            "may show of a JSON Pointer. Any other key in a path may be a value sent as a key.",
+        ),
+    ]
+    return "\n\n" + "\n\n\n".join(sets) + "\n"
+
+
 def generate() -> dict[Path, str]:
     """The text of each generated file."""
     entities, openrpc = load_schema()
@@ -352,7 +396,7 @@ def generate() -> dict[Path, str]:
         + types_body
         + "\n"
     )
-    methods_body = METHODS_CLASS + "\n" + methods + "\n"
+    methods_body = METHODS_CLASS + "\n" + methods + "\n" + vocabulary(entities, openrpc)
     methods_source = (
         HEADER
         + METHODS_DOC
