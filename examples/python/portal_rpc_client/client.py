@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -30,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .methods import PortalMethods
+from .methods import ENTITY_TYPES, FIELD_NAMES, METHOD_NAMES, PortalMethods
 from .types import ChangeNotification, InitializeClientInfo, InitializeResult
 
 PROTOCOL_VERSION = "1.0"
@@ -71,14 +72,50 @@ def dumps(value: Any) -> str:
 # -------------------- Errors ---------------------------------------------------------------------
 
 
+# What a message shows in place of a key, an id or a quoted text that may be a patient value.
+WITHHELD = "*"
+_DIGITS = re.compile(r"[0-9]+")
+_ASSIGNED_PATIENT_ID = re.compile(r"P[0-9]{3,}")  # the form of the ids the server gives patients
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def shown_path(pointer: Any) -> str:
+    """A JSON Pointer as an error message shows it: each key that is a field name of the schema,
+    and each array index, as it is; any other key as WITHHELD, since it may be a value that was
+    sent as a key (`{"Sarah Johnson": ...}`)."""
+    if not isinstance(pointer, str) or not pointer.startswith("/"):
+        return "/"
+    keys = pointer.split("/")[1:]
+    return "".join(
+        "/" + (key if key in FIELD_NAMES or _DIGITS.fullmatch(key) else WITHHELD) for key in keys
+    )
+
+
+def shown_record(entity_type: Any, record_id: Any) -> str:
+    """'patient P001', or 'patient with that id' when the id is not of the form the server
+    assigns (an integer, or P and digits for a patient): it may be a value sent as an id."""
+    kind = entity_type if entity_type in ENTITY_TYPES else "record"
+    if isinstance(record_id, int) and not isinstance(record_id, bool):
+        return f"{kind} {record_id}"
+    if isinstance(record_id, str) and _ASSIGNED_PATIENT_ID.fullmatch(record_id):
+        return f"{kind} {record_id}"
+    return f"{kind} with that id"
+
+
+def _count(value: Any) -> str:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else WITHHELD
+
+
 class PortalError(Exception):
     """An error answer from the server: `code`, `message` and `data` as it sent them.
 
-    str() adds a short detail that names fields, records and ids, never patient values.
+    str() is built from the code, the server's message and a short detail that names fields,
+    entity types and server-assigned ids: never a value, so it is safe to log. `data` holds the
+    rest (a version conflict's current record, say) and is left out of str() and repr().
     """
 
     def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(code, message, data)
+        super().__init__(code, message)  # repr() shows these two, never data
         self.code = code
         self.message = message
         self.data = data
@@ -89,18 +126,23 @@ class PortalError(Exception):
 
     def detail(self) -> str:
         """What went wrong, in a few words (the server's `data.detail` by default)."""
-        return str(self._fields.get("detail", ""))
+        detail = self._fields.get("detail")
+        return detail if isinstance(detail, str) else ""
 
     @property
     def _fields(self) -> dict[str, Any]:
         return self.data if isinstance(self.data, dict) else {}
 
     def _record(self) -> str:
-        return f"{self._fields.get('entityType')} {self._fields.get('id')}"
+        return shown_record(self._fields.get("entityType"), self._fields.get("id"))
 
 
 class ParseError(PortalError):
     """-32700: a line was not JSON."""
+
+    def detail(self) -> str:
+        # The server quotes a duplicate key, which may be a value sent as a key.
+        return _QUOTED.sub(f'"{WITHHELD}"', super().detail())
 
 
 class InvalidRequestError(PortalError):
@@ -116,8 +158,8 @@ class MethodNotFoundError(PortalError):
         return list(self._fields.get("suggestions", []))
 
     def detail(self) -> str:
-        hint = f" (did you mean {', '.join(self.suggestions)}?)" if self.suggestions else ""
-        return f"{self._fields.get('method')}{hint}"
+        known = [name for name in self.suggestions if name in METHOD_NAMES]
+        return f"did you mean {' or '.join(known)}?" if known else ""
 
 
 class InvalidParamsError(PortalError):
@@ -129,7 +171,11 @@ class InvalidParamsError(PortalError):
         return list(self._fields.get("errors", []))
 
     def detail(self) -> str:
-        return "; ".join(f"{error['path'] or '/'} {error['message']}" for error in self.errors)
+        problems = [error for error in self.errors if isinstance(error, dict)]
+        return "; ".join(
+            f"{shown_path(error.get('path'))} {error.get('message', '')}".rstrip()
+            for error in problems
+        )
 
 
 class InternalError(PortalError):
@@ -158,8 +204,8 @@ class VersionConflictError(PortalError):
     def detail(self) -> str:
         fields = self._fields
         return (
-            f"{self._record()} is at version {fields.get('currentVersion')}, "
-            f"not {fields.get('expectedVersion')}"
+            f"{self._record()} is at version {_count(fields.get('currentVersion'))}, "
+            f"not {_count(fields.get('expectedVersion'))}"
         )
 
 
@@ -172,7 +218,10 @@ class RelatedRecordsExistError(PortalError):
         return dict(self._fields.get("related", {}))
 
     def detail(self) -> str:
-        counts = ", ".join(f"{count} {kind}" for kind, count in self.related.items())
+        counts = ", ".join(
+            f"{_count(count)} {kind if kind.isascii() and kind.isalpha() else WITHHELD}"
+            for kind, count in self.related.items()
+        )
         return f"{self._record()} still has {counts}"
 
 

@@ -54,15 +54,23 @@ class PackageTest(unittest.TestCase):
         env["PORTAL_RPC"] = portal_rpc_client.find_command()[0]  # what the other tests run
         where = subprocess.run(
             [python, "-c", "import portal_rpc_client.types; print(portal_rpc_client.__file__)"],
-            capture_output=True, text=True, timeout=60, cwd=elsewhere, env=env,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=elsewhere,
+            env=env,
+        )
         self.assertEqual(where.returncode, 0, where.stderr)
         self.assertTrue(where.stdout.startswith(str(venv)), where.stdout)
 
         example = subprocess.run(
             [python, str(PYTHON_DIR / "examples" / "two_windows.py")],
-            capture_output=True, text=True, timeout=120, cwd=elsewhere, env=env,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=elsewhere,
+            env=env,
+        )
         self.assertEqual(example.returncode, 0, example.stdout + example.stderr)
 
 
