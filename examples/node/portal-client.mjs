@@ -181,7 +181,8 @@ export class PortalClient extends EventEmitter {
   #onResponse({ id, result, error }) {
     const call = this.#pending.get(id);
     if (!call) {
-      this.emit('error', new Error(`portal-rpc answered a request this client did not send (id ${JSON.stringify(id)})`));
+      const shown = Number.isSafeInteger(id) ? ` (id ${id})` : ''; // this client's ids are integers
+      this.emit('error', new Error(`portal-rpc answered a request this client did not send${shown}`));
       return;
     }
     this.#pending.delete(id);
