@@ -121,3 +121,6 @@ export const fieldNames = [
   "totalAppointments", "transaction", "transactionId", "type", "unreadMessages", "updatedAt",
   "updates", "uploadDate", "uploadedBy", "version",
 ];
+
+/** The fields that hold money (a number with at most two decimals), wherever they appear. */
+export const moneyFields = ["amount", "approvedAmount", "outstandingBalance", "paidAmount"];
