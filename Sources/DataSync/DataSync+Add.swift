@@ -6,24 +6,29 @@ extension DataSync {
   /// `add<E>(entity)`: validates, assigns the id and server fields, stores, logs `created`.
   public func add(_ kind: EntityKind, _ input: JSONObject) throws -> EncodedJSON {
     try write { context in
-      let validator = Validator(mode: .add, today: context.now.date)
-      var client = try validator.validate(input, as: kind).mapError(DomainError.invalid).get()
+      let validator = Validator(mode: .add, today: context.today)
+      let validated = try validator.validate(input, as: kind).mapError(DomainError.invalid).get()
+      var client = validated.fields
       let meta = Meta.created(at: context.now)
-      if kind.name == .patient { return try addPatient(client, meta: meta, context: context) }
+      if kind.name == .patient {
+        return try addPatient(client, claims: validated.claims, meta: meta, context: context)
+      }
 
       let owner = try patient(client["patientId"]!)
       let ownerID = owner.document["id"] ?? .null
       client["patientId"] = ownerID
       try fillFromPatient(kind, &client, owner.document)
+      try fillPatientSenders(kind, &client, owner.document)
       try checkReferences(kind, client, patientOrdinal: owner.ordinal)
       let id = try store.nextID(for: kind)
+      hold(validated.claims, kind, .integer(id))
       var server: JSONObject = ["id": JSONValue(id), "meta": meta.json]
       server.merge(copiedValues(kind, client, patient: owner.document))
       if kind.name == .insuranceClaim {
         server["claimNumber"] = .string(Self.claimNumber(id))
       }
       let document = EntityDocument.assemble(kind, client: client, server: server)
-      let encoded = EncodedJSON(document)
+      let encoded = try encoded(document, kind)
       try store.insert(
         kind, id: id, patientOrdinal: owner.ordinal, version: 1, document: encoded.bytes)
       if kind.name == .transaction {
@@ -36,8 +41,9 @@ extension DataSync {
     }
   }
 
-  private func addPatient(_ client: JSONObject, meta: Meta, context: Context) throws -> EncodedJSON
-  {
+  private func addPatient(
+    _ client: JSONObject, claims: JSONObject, meta: Meta, context: Context
+  ) throws -> EncodedJSON {
     var ordinal = try store.nextID(for: .patient)
     var key = PatientID.generated(ordinal: ordinal)
     while try store.record(.patient, .patient(key)) != nil {  // an imported id may hold this one
@@ -51,9 +57,10 @@ extension DataSync {
       "billing": PatientSummary().billing,
       "meta": meta.json,
     ]
+    hold(claims, .patient, .patient(key))
     let opening = client["outstandingBalance"].flatMap(Money.init) ?? .zero
     let document = EntityDocument.assemble(.patient, client: client, server: server)
-    let encoded = EncodedJSON(document)
+    let encoded = try encoded(document, .patient)
     try store.insertPatient(
       id: key, ordinal: ordinal, version: 1, openingBalance: opening, document: encoded.bytes)
     try log(
@@ -83,6 +90,36 @@ extension DataSync {
       }
       client[field.name] = value
     }
+  }
+
+  /// A message from the patient carries the patient's name as its sender, like every other copy
+  /// of the name: filled in when absent, refused when it names someone else. Any other message
+  /// names its sender.
+  func fillPatientSenders(_ kind: EntityKind, _ client: inout JSONObject, _ patient: JSONObject)
+    throws
+  {
+    guard kind.name == .messageThread, var messages = client["messages"]?.arrayValue else {
+      return
+    }
+    var errors: [FieldError] = []
+    let name = patient["name"] ?? .null
+    for (index, message) in messages.enumerated() {
+      guard case .object(var object) = message else { continue }
+      let path = JSONPointer(["messages", String(index), "sender"])
+      if object["from"]?.stringValue == "patient" {
+        if object["sender"] == nil {
+          object["sender"] = name
+          messages[index] = .object(object)
+        } else if object["sender"] != name {
+          errors.append(
+            FieldError(path, "is the patient's name in a message from the patient; omit it"))
+        }
+      } else if object["sender"] == nil {
+        errors.append(FieldError(path, "is required unless the message is from the patient"))
+      }
+    }
+    if !errors.isEmpty { throw DomainError.invalid(ValidationFailure(errors: errors)) }
+    client["messages"] = .array(messages)
   }
 
   /// The values a record copies: the patient's name and email, a thread's newest message time.

@@ -85,10 +85,11 @@ extension DataSync {
         kind.name, id: storedID, expected: expectedVersion, current: record.version,
         currentEntity: EncodedJSON(trusted: record.document))
     }
-    let patch = try clientPatch(kind, updates, current: current)
+    let (patch, claims) = try clientPatch(kind, updates, today: context.today)
     let merged = MergePatch.apply(patch, to: EntityDocument.clientPart(of: current, kind))
-    var client = try Validator(mode: .update, today: context.now.date).validate(merged, as: kind)
-      .mapError(DomainError.invalid).get()
+    var client = try Validator(mode: .update, today: context.today).validate(merged, as: kind)
+      .mapError(DomainError.invalid).get().fields
+    hold(claims, kind, key)
     var server = EntityDocument.serverPart(of: current, kind)
     var owner: (ordinal: Int64, id: JSONValue) = (record.patientOrdinal, storedID)
     if kind.belongsToPatient {
@@ -96,6 +97,7 @@ extension DataSync {
       owner = (patient.ordinal, patient.document["id"] ?? .null)
       client["patientId"] = owner.id
       try fillFromPatient(kind, &client, patient.document)
+      try fillPatientSenders(kind, &client, patient.document)
       try checkReferences(kind, client, patientOrdinal: owner.ordinal)
       server.merge(copiedValues(kind, client, patient: patient.document))
     }
@@ -106,7 +108,7 @@ extension DataSync {
     let meta = (Meta(current["meta"] ?? .null) ?? .created(at: context.now)).next(at: context.now)
     server["meta"] = meta.json
     let document = EntityDocument.assemble(kind, client: client, server: server)
-    let encoded = EncodedJSON(document)
+    let encoded = try encoded(document, kind)
     let row: Int64
     switch key {
     case .integer(let id): row = id
@@ -144,38 +146,20 @@ extension DataSync {
     return encoded
   }
 
-  /// The part of `updates` a merge may apply: server-owned fields are refused (or, for copies
-  /// and unchanged ids, dropped) before the patch touches anything.
-  private func clientPatch(_ kind: EntityKind, _ updates: JSONObject, current: JSONObject) throws
-    -> JSONObject
+  /// Splits `updates` into the merge patch of the client's own fields and the values it sends for
+  /// server-maintained fields (claims, checked when the write ends). `meta` is refused here.
+  private func clientPatch(_ kind: EntityKind, _ updates: JSONObject, today: CalendarDate) throws
+    -> (patch: JSONObject, claims: JSONObject)
   {
     var patch = JSONObject()
-    var errors: [FieldError] = []
     for member in updates {
-      guard let field = kind.field(named: member.key) else {
-        patch.appendUnchecked(member.key, member.value)  // the validator names unknown fields
-        continue
-      }
-      let path = JSONPointer([field.name])
-      switch field.owner {
-      case .client, .recomputed:
-        patch.appendUnchecked(member.key, member.value)
-      case .assigned:
-        if member.value != current[field.name] {
-          errors.append(FieldError(path, "cannot be changed"))
-        }
-      case .kept:
-        errors.append(FieldError(path, "is kept by the server (version and timestamps); omit it"))
-      case .derived(let source):
-        errors.append(FieldError(path, "is derived from \(source); omit it"))
-      case .copied:
-        break
-      case .openingValue(let movedBy):
-        errors.append(
-          FieldError(path, "moves only with \(movedBy); record an adjustment transaction instead"))
-      }
+      if let field = kind.field(named: member.key), field.isServerMaintained { continue }
+      patch.appendUnchecked(member.key, member.value)  // the validator names unknown fields
     }
+    var errors: [FieldError] = []
+    let claims = Validator(mode: .update, today: today).claims(
+      in: updates, as: kind, errors: &errors)
     if !errors.isEmpty { throw DomainError.invalid(ValidationFailure(errors: errors)) }
-    return patch
+    return (patch, claims)
   }
 }

@@ -2,7 +2,7 @@ public import Domain
 internal import PortalJSON
 public import Storage
 
-/// The DataSync operations of `protocol.md`, each one request: it checks the domain's rules,
+/// The DataSync operations of `docs/protocol.md`, each one request: it checks the domain's rules,
 /// writes through the store inside that request's savepoint, carries the cross-section rules
 /// (copies, derived fields, pointers) in the same write, and logs a change per touched record.
 /// The one place a request's writes happen.
@@ -24,6 +24,11 @@ public final class DataSync {
   /// Patients whose derived fields must be recomputed before the request ends (true when their
   /// appointments changed, which also moves `lastVisit` and `nextAppointment`).
   private var stalePatients: [Int64: Bool] = [:]
+  /// Values the request sent for server-maintained fields, held against the stored record when
+  /// its write ends (see `Validator.claims`).
+  private var heldClaims: [(kind: EntityKind, key: RecordKey, claims: JSONObject)] = []
+  /// The clinic's date the derived dates were last brought up to, and when it may next change.
+  var dayTurn = DayTurn()
 
   public init(store: Store, clock: Clock, origin: String) {
     self.store = store
@@ -37,17 +42,26 @@ public final class DataSync {
   /// derived fields of every patient it touched up to date, in the same savepoint.
   func write<T>(_ body: (Context) throws -> T) throws -> T {
     reopenIfWritable()
+    turnDayIfDue()
+    return try savepoint(method: currentMethod, body)
+  }
+
+  /// One savepoint: `body`, the derived fields it made stale, and its claims.
+  func savepoint<T>(method: String, _ body: (Context) throws -> T) throws -> T {
     let logged = loggedChanges
     do {
       return try store.inSavepoint {
-        let context = Context(now: clock.now(), method: currentMethod)
+        let now = clock.now()
+        let context = Context(now: now, today: clock.date(of: now), method: method)
         let result = try body(context)
         try refreshStalePatients(context)
+        try checkHeldClaims()
         return result
       }
     } catch {
       loggedChanges = logged
       stalePatients = [:]
+      heldClaims = []
       throw error
     }
   }
@@ -55,6 +69,7 @@ public final class DataSync {
   /// Runs reads in the open transaction, or opens a read transaction for them.
   func read<T>(_ body: () throws -> T) throws -> T {
     reopenIfWritable()
+    turnDayIfDue()
     try store.beginRead()
     return try body()
   }
@@ -85,9 +100,10 @@ public final class DataSync {
     return loggedChanges
   }
 
-  /// What one write sees: its time and cause.
+  /// What one write sees: its time, the clinic's date, and its cause.
   struct Context {
     let now: Timestamp
+    let today: CalendarDate
     let method: String
   }
 
@@ -105,7 +121,7 @@ public final class DataSync {
       fields: fields, method: context.method, originProcess: origin, time: context.now,
       entity: entity)
     let activity = Activity.entry(
-      kind, change: change, fields: fields, record: record, date: context.now.date)
+      kind, change: change, fields: fields, record: record, date: context.today)
     noteLogged(try store.append(event, patientOrdinal: patient.ordinal, activity: activity))
     if kind.belongsToPatient {
       stalePatients[patient.ordinal] =
@@ -123,18 +139,17 @@ public final class DataSync {
     loggedChanges = (loggedChanges?.lowerBound ?? sequence)...sequence
   }
 
-  /// The store key for an id parameter; a malformed id is an invalid-params problem.
+  /// The store key for an id; a malformed one is `malformedID`, whatever parameter carried it.
   func key(_ kind: EntityKind, _ id: JSONValue) throws -> RecordKey {
     if kind.name == .patient {
       guard let canonical = PatientID.canonical(id) else {
-        throw DomainError.invalid(
-          JSONPointer([kind.idParameter]), "must be a patient id (a non-empty string or an integer)"
-        )
+        throw DomainError.malformedID(
+          kind.name, expected: "must be a patient id (a non-empty string or an integer)")
       }
       return .patient(canonical)
     }
     guard let integer = id.int64Value, integer > 0 else {
-      throw DomainError.invalid(JSONPointer([kind.idParameter]), "must be a positive integer id")
+      throw DomainError.malformedID(kind.name, expected: "must be a positive integer id")
     }
     return .integer(integer)
   }
@@ -158,6 +173,18 @@ public final class DataSync {
     return (record.patientOrdinal, try Self.object(record.document))
   }
 
+  /// A client-driven record as stored, refused when it would pass the size every record keeps to.
+  func encoded(_ document: JSONObject, _ kind: EntityKind) throws -> EncodedJSON {
+    let encoded = EncodedJSON(document)
+    guard encoded.bytes.count <= EntityKind.maximumRecordBytes else {
+      throw DomainError.invalid(
+        JSONPointer(),
+        "the \(kind.name.rawValue) would take \(encoded.bytes.count) bytes; a record may take at most \(EntityKind.maximumRecordBytes)"
+      )
+    }
+    return encoded
+  }
+
   static func object(_ bytes: [UInt8]) throws -> JSONObject {
     guard case .object(let object) = try JSONParser.parse(bytes) else {
       throw StorageError.unusable("a stored record is not a JSON object")
@@ -177,17 +204,17 @@ public final class DataSync {
   func refreshPatient(_ ordinal: Int64, visits: Bool, context: Context) throws {
     guard let record = try store.patientRecord(ordinal: ordinal) else { return }
     let current = try Self.object(record.document)
-    var summary = try store.summary(ofPatient: ordinal, visits: visits)
+    var summary = try store.summary(ofPatient: ordinal, visits: visits, today: context.today)
     summary.activity = try store.recentActivity(ofPatient: ordinal)
-    var client = EntityDocument.clientPart(of: current, .patient)
+    let client = EntityDocument.clientPart(of: current, .patient)
     var server = EntityDocument.serverPart(of: current, .patient)
     server["outstandingBalance"] = summary.balance.json
     server["quickStats"] = summary.quickStats
     server["recentActivity"] = .array(summary.activity.map(JSONValue.object))
     server["billing"] = summary.billing
     if visits {
-      client["lastVisit"] = summary.lastVisit.map(JSONValue.string)
-      client["nextAppointment"] = summary.nextAppointment.map(JSONValue.string)
+      server["lastVisit"] = summary.lastVisit.map(JSONValue.string)
+      server["nextAppointment"] = summary.nextAppointment.map(JSONValue.string)
     }
     let proposed = EntityDocument.assemble(.patient, client: client, server: server)
     let fields = EntityDocument.changedFields(.patient, from: current, to: proposed)
@@ -203,6 +230,30 @@ public final class DataSync {
     try log(
       .updated, .patient, id: id, version: meta.version, patient: (ordinal, id), fields: fields,
       record: document, entity: encoded, context: context)
+  }
+
+  // MARK: Claims
+
+  /// Holds the values a request sent for server-maintained fields of one record, to be checked
+  /// once the write has carried every rule.
+  func hold(_ claims: JSONObject, _ kind: EntityKind, _ key: RecordKey) {
+    if !claims.isEmpty { heldClaims.append((kind, key, claims)) }
+  }
+
+  /// Refuses the write when a held value differs from the one the server stored (naming where
+  /// the field's value comes from, never either value).
+  private func checkHeldClaims() throws {
+    guard !heldClaims.isEmpty else { return }
+    defer { heldClaims = [] }
+    var errors: [FieldError] = []
+    for (kind, key, claims) in heldClaims {
+      let stored = try store.record(kind, key).map { try Self.object($0.document) } ?? [:]
+      for claim in claims where (stored[claim.key] ?? .null) != claim.value {
+        guard let field = kind.field(named: claim.key) else { continue }
+        errors.append(FieldError(field: field.name, field.serverOwnedMessage))
+      }
+    }
+    if !errors.isEmpty { throw DomainError.invalid(ValidationFailure(errors: errors)) }
   }
 
   // MARK: Pointers

@@ -33,11 +33,14 @@ public struct StoreCheck: Sendable {
       check.problems.append(
         "the change log misses \(gaps.count) sequence number\(gaps.count == 1 ? "" : "s")")
     }
-    try check.records(store, today: today)
+    // Derived dates are as of the clinic day the store last turned to (a store closed since then
+    // turns when next opened); a new store has not turned yet.
+    let asOf = try store.clinicDay().flatMap(CalendarDate.init) ?? today
+    try check.records(store, today: today, asOf: asOf)
     return check
   }
 
-  private mutating func records(_ store: Store, today: CalendarDate) throws {
+  private mutating func records(_ store: Store, today: CalendarDate, asOf: CalendarDate) throws {
     var patients: [Int64: JSONObject] = [:]
     var children: [EntityKind.Name: [Int64: (patient: Int64, document: JSONObject)]] = [:]
     let validator = Validator(mode: .update, today: today)
@@ -83,7 +86,12 @@ public struct StoreCheck: Sendable {
     }
     for (ordinal, patient) in patients {
       checkPatient(
-        ordinal, patient, children, opening: try store.openingBalance(ofPatient: ordinal))
+        ordinal, patient, children, opening: try store.openingBalance(ofPatient: ordinal),
+        asOf: asOf)
+      let totals = try store.recountedTotals(ofPatient: ordinal)
+      if totals.kept != totals.counted {
+        problems.append("patient #\(ordinal): its kept totals differ from its records")
+      }
     }
   }
 
@@ -112,6 +120,10 @@ public struct StoreCheck: Sendable {
       if document["lastMessageTime"]?.stringValue != newest {
         problems.append("\(label): lastMessageTime is not its newest message's time")
       }
+      for (index, message) in (document["messages"]?.arrayValue ?? []).enumerated()
+      where message["from"]?.stringValue == "patient" && message["sender"] != patient["name"] {
+        problems.append("\(label): message \(index) is from the patient but names another sender")
+      }
     }
     for field in kind.fields {
       guard case .reference(let target) = field.type, let pointer = document[field.name]?.int64Value
@@ -125,7 +137,8 @@ public struct StoreCheck: Sendable {
 
   private mutating func checkPatient(
     _ ordinal: Int64, _ patient: JSONObject,
-    _ children: [EntityKind.Name: [Int64: (patient: Int64, document: JSONObject)]], opening: Money
+    _ children: [EntityKind.Name: [Int64: (patient: Int64, document: JSONObject)]], opening: Money,
+    asOf today: CalendarDate
   ) {
     let label = "patient #\(ordinal)"
     func mine(_ kind: EntityKind.Name) -> [(Int64, JSONObject)] {
@@ -160,6 +173,22 @@ public struct StoreCheck: Sendable {
     expected.payments = Array(payments)
     if patient["billing"] != expected.billing {
       problems.append("\(label): billing differs from its payments")
+    }
+    let day = today.description
+    let dated = mine(.appointment).compactMap { record -> (status: String, date: String)? in
+      guard let status = record.1["status"]?.stringValue, let date = record.1["date"]?.stringValue
+      else { return nil }
+      return (status, date)
+    }
+    let lastVisit = dated.filter { $0.status == "completed" && $0.date <= day }.map(\.date).max()
+    let next = dated.filter { ["scheduled", "confirmed"].contains($0.status) && $0.date >= day }
+      .map(\.date).min()
+    if patient["lastVisit"]?.stringValue != lastVisit {
+      problems.append("\(label): lastVisit differs from its latest completed appointment")
+    }
+    if patient["nextAppointment"]?.stringValue != next {
+      problems.append(
+        "\(label): nextAppointment differs from its earliest scheduled or confirmed appointment")
     }
   }
 }

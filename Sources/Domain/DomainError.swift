@@ -5,6 +5,9 @@ public import PortalJSON
 public enum DomainError: Error, Sendable {
   /// The request's values break the entity's rules (every problem listed).
   case invalid(ValidationFailure)
+  /// An id of the wrong shape for its kind (`expected` says which); the protocol layer reports it
+  /// at the parameter that carried it, which only the method knows.
+  case malformedID(EntityKind.Name, expected: String)
   /// No record of this type has this id.
   case notFound(EntityKind.Name, id: JSONValue)
   /// `expectedVersion` is not the record's version; `current` is the record as stored.

@@ -34,7 +34,8 @@ public struct JSONParseError: Error, Sendable, Equatable {
     case .controlCharacterInString: what = "unescaped control character in a string"
     case .invalidNumber: what = "invalid number"
     case .tooDeep(let limit): what = "nesting deeper than \(limit) levels"
-    case .duplicateKey(let key): what = "duplicate object key \"\(JSONParseError.printable(key))\""
+    // The key itself is not repeated: a client may have used a patient value as a key.
+    case .duplicateKey: what = "duplicate object key"
     case .trailingContent: what = "unexpected content after the JSON value"
     }
     return "\(what) at byte \(offset)"

@@ -21,6 +21,7 @@ public enum Migrations {
     Migration(version: 2, name: "change log", sql: changeLog),
     Migration(version: 3, name: "per-patient indexes", sql: perPatientIndexes),
     Migration(version: 4, name: "derived-field columns", sql: derivedFieldColumns),
+    Migration(version: 5, name: "patient totals and clinic day", sql: patientTotals),
   ]
 
   /// The newest schema version this build knows.
@@ -155,15 +156,98 @@ public enum Migrations {
     CREATE INDEX changes_activity ON changes(patient, seq) WHERE activity IS NOT NULL;
     """
 
-  /// Applies the migrations `database` lacks, in one transaction; refuses a store from a newer
-  /// version.
+  /// What a patient's derived counts and balance add up, kept by triggers in the same statement
+  /// as the record change, so a write costs the same however many records the patient has: the
+  /// number of appointments, of pending documents, unread threads and active prescriptions, and
+  /// the sum of the balance effects of the patient's transactions (in cents). A row per patient,
+  /// made with it. `clinic_day` remembers the clinic's date the derived dates were last moved
+  /// to, and `appointments_by_date` finds the appointments a day turn moves.
+  private static let patientTotals = """
+    CREATE TABLE patient_totals (
+      patient INTEGER PRIMARY KEY,
+      appointments INTEGER NOT NULL DEFAULT 0,
+      pending_documents INTEGER NOT NULL DEFAULT 0,
+      unread_messages INTEGER NOT NULL DEFAULT 0,
+      active_prescriptions INTEGER NOT NULL DEFAULT 0,
+      balance_effects INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO patient_totals
+      SELECT ordinal,
+        (SELECT count(*) FROM appointments WHERE patient = ordinal),
+        (SELECT count(*) FROM documents WHERE patient = ordinal AND status = 'pending'),
+        (SELECT count(*) FROM message_threads WHERE patient = ordinal AND status = 'unread'),
+        (SELECT count(*) FROM prescriptions WHERE patient = ordinal AND status = 'active'),
+        (SELECT coalesce(sum(effect), 0) FROM transactions WHERE patient = ordinal)
+      FROM patients;
+    CREATE TRIGGER patient_totals_new AFTER INSERT ON patients BEGIN
+      INSERT INTO patient_totals(patient) VALUES (NEW.ordinal);
+    END;
+    CREATE TRIGGER patient_totals_gone AFTER DELETE ON patients BEGIN
+      DELETE FROM patient_totals WHERE patient = OLD.ordinal;
+    END;
+    CREATE TRIGGER appointments_count_insert AFTER INSERT ON appointments BEGIN
+      UPDATE patient_totals SET appointments = appointments + 1 WHERE patient = NEW.patient;
+    END;
+    CREATE TRIGGER appointments_count_delete AFTER DELETE ON appointments BEGIN
+      UPDATE patient_totals SET appointments = appointments - 1 WHERE patient = OLD.patient;
+    END;
+    CREATE TRIGGER appointments_count_move AFTER UPDATE OF patient ON appointments
+      WHEN OLD.patient IS NOT NEW.patient BEGIN
+      UPDATE patient_totals SET appointments = appointments - 1 WHERE patient = OLD.patient;
+      UPDATE patient_totals SET appointments = appointments + 1 WHERE patient = NEW.patient;
+    END;
+    \(statusCount("documents", "pending", "pending_documents"))
+    \(statusCount("message_threads", "unread", "unread_messages"))
+    \(statusCount("prescriptions", "active", "active_prescriptions"))
+    CREATE TRIGGER transactions_effect_insert AFTER INSERT ON transactions BEGIN
+      UPDATE patient_totals SET balance_effects = balance_effects + NEW.effect
+        WHERE patient = NEW.patient;
+    END;
+    CREATE TRIGGER transactions_effect_delete AFTER DELETE ON transactions BEGIN
+      UPDATE patient_totals SET balance_effects = balance_effects - OLD.effect
+        WHERE patient = OLD.patient;
+    END;
+    CREATE TRIGGER transactions_effect_update AFTER UPDATE OF effect, patient ON transactions
+      WHEN OLD.effect IS NOT NEW.effect OR OLD.patient IS NOT NEW.patient BEGIN
+      UPDATE patient_totals SET balance_effects = balance_effects - OLD.effect
+        WHERE patient = OLD.patient;
+      UPDATE patient_totals SET balance_effects = balance_effects + NEW.effect
+        WHERE patient = NEW.patient;
+    END;
+    CREATE TABLE clinic_day (only INTEGER PRIMARY KEY CHECK (only = 1), day TEXT NOT NULL);
+    CREATE INDEX appointments_by_date ON appointments(date);
+    """
+
+  /// Triggers that keep `patient_totals.<column>` equal to the number of the patient's records
+  /// in `table` whose status is `status`.
+  private static func statusCount(_ table: String, _ status: String, _ column: String) -> String {
+    """
+    CREATE TRIGGER \(table)_\(status)_insert AFTER INSERT ON \(table)
+      WHEN NEW.status = '\(status)' BEGIN
+      UPDATE patient_totals SET \(column) = \(column) + 1 WHERE patient = NEW.patient;
+    END;
+    CREATE TRIGGER \(table)_\(status)_delete AFTER DELETE ON \(table)
+      WHEN OLD.status = '\(status)' BEGIN
+      UPDATE patient_totals SET \(column) = \(column) - 1 WHERE patient = OLD.patient;
+    END;
+    CREATE TRIGGER \(table)_\(status)_update AFTER UPDATE OF status, patient ON \(table)
+      WHEN OLD.status IS NOT NEW.status OR OLD.patient IS NOT NEW.patient BEGIN
+      UPDATE patient_totals SET \(column) = \(column) - 1
+        WHERE patient = OLD.patient AND OLD.status = '\(status)';
+      UPDATE patient_totals SET \(column) = \(column) + 1
+        WHERE patient = NEW.patient AND NEW.status = '\(status)';
+    END;
+    """
+  }
+
+  /// Applies the migrations `database` lacks, in one transaction that also marks the file as a
+  /// PortalRPC store (`Store.applicationID`): a new file gets the mark with its first migration,
+  /// a store written before the mark existed gets it on its first open. Refuses a store from a
+  /// newer version.
   static func migrate(_ database: Database, with migrations: [Migration], at time: String)
     throws(StorageError)
   {
-    try database.execute(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
-    let current = Int(try database.integer("SELECT max(version) FROM schema_migrations") ?? 0)
+    let current = try recordedVersion(database)
     let known = migrations.last?.version ?? 0
     guard current <= known else {
       throw StorageError.unusable(
@@ -171,21 +255,34 @@ public enum Migrations {
       )
     }
     let pending = migrations.filter { $0.version > current }
-    guard !pending.isEmpty else { return }
+    let marked = try database.integer("PRAGMA application_id") == Int64(Store.applicationID)
+    guard !pending.isEmpty || !marked else { return }
     try database.execute("BEGIN IMMEDIATE")
     do {
+      try database.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+      )
       // Another process may have migrated while we waited for the lock.
-      let now = Int(try database.integer("SELECT max(version) FROM schema_migrations") ?? 0)
+      let now = try recordedVersion(database)
       for migration in pending where migration.version > now {
         try database.execute(migration.sql)
         try database.statement("INSERT INTO schema_migrations VALUES (?, ?, ?)")
           .bind([.integer(Int64(migration.version)), .text(migration.name), .text(time)]).run()
       }
+      try database.execute("PRAGMA application_id = \(Store.applicationID)")
       try database.execute("COMMIT")
     } catch {
       try? database.execute("ROLLBACK")
       throw error
     }
+  }
+
+  /// The newest migration recorded in the file; 0 when it has none (a new file).
+  static func recordedVersion(_ database: Database) throws(StorageError) -> Int {
+    let table =
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'"
+    guard try database.integer(table) == 1 else { return 0 }
+    return Int(try database.integer("SELECT max(version) FROM schema_migrations") ?? 0)
   }
 }
 

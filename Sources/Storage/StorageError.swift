@@ -4,8 +4,12 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The store cannot take changes now; nothing was changed (disk full, read-only, locked by
   /// another process past the busy timeout, or an I/O error).
   case unavailable(Unavailability, code: Int32)
-  /// The file is not a store we can read: damaged, not SQLite, or from a newer version.
+  /// The file is not a store we can read: missing, or from a newer version.
   case unusable(String)
+  /// The file is not a valid SQLite database, or its pages are damaged (truncated, overwritten).
+  case damaged
+  /// The file is another program's SQLite database; it is left exactly as it was.
+  case foreign
   /// A statement failed for a reason that is a bug on our side (a constraint, a misuse).
   case failed(code: Int32, sql: String)
 
@@ -17,11 +21,26 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotOpen = "the store file cannot be opened"
   }
 
-  public var description: String {
+  public var description: String { description(naming: "the store file") }
+
+  /// The description with `file` as the subject of its sentence ("DIR/portal.db is damaged: …").
+  public func description(naming file: String) -> String {
     switch self {
     case .unavailable(let reason, let code): "\(reason.rawValue) (SQLite code \(code))"
     case .unusable(let reason): reason
+    case .damaged:
+      "\(file) is damaged: it is not a valid SQLite database (the file is truncated or overwritten)"
+    case .foreign: "\(file) is not a PortalRPC store (it belongs to another program)"
     case .failed(let code, let sql): "SQLite code \(code) in: \(sql)"
+    }
+  }
+
+  /// True when the file itself is the problem (damaged, or another program's database), not the
+  /// directory or the moment: the remedy is to move the file away.
+  public var isBadFile: Bool {
+    switch self {
+    case .damaged, .foreign: true
+    case .unavailable, .unusable, .failed: false
     }
   }
 
@@ -33,8 +52,7 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case 5, 6: .unavailable(.busy, code: code)  // SQLITE_BUSY, SQLITE_LOCKED
     case 10: .unavailable(.ioError, code: code)  // SQLITE_IOERR
     case 14: .unavailable(.cannotOpen, code: code)  // SQLITE_CANTOPEN
-    case 11, 26:
-      .unusable("the store file is damaged or is not a PortalRPC store (SQLite code \(code))")
+    case 11, 26: .damaged  // SQLITE_CORRUPT, SQLITE_NOTADB
     default: .failed(code: code, sql: sql)
     }
   }

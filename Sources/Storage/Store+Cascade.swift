@@ -22,6 +22,16 @@ extension Store {
         assignments += "'$.\(name)', json(?), "
         values.append(.json(copies[name]!.encoded))
       }
+      // The sender of a message from the patient is a copy of the name too.
+      let senders = kind.name == .messageThread && copies["patientName"] != nil
+      if senders {
+        assignments += """
+          '$.messages', (SELECT json_group_array(CASE WHEN value ->> '$.from' = 'patient'
+            THEN json_set(value, '$.sender', json(?)) ELSE json(value) END)
+            FROM json_each(doc, '$.messages')), 
+          """
+        values.append(.json(copies["patientName"]!.encoded))
+      }
       values += [.text(time.description), .integer(ordinal)]
       let update = try Statement(
         database,
@@ -33,18 +43,26 @@ extension Store {
       try update.bind(values).run()
       guard database.changes > 0 else { continue }
       let fields = JSONValue.array(names.map(JSONValue.string)).encoded
+      let withMessages = JSONValue.array((names + ["messages"]).map(JSONValue.string)).encoded
+      let fieldsColumn =
+        senders
+        ? """
+        CASE WHEN EXISTS (SELECT 1 FROM json_each(doc, '$.messages')
+          WHERE value ->> '$.from' = 'patient') THEN json(?) ELSE json(?) END
+        """ : "?"
       try Statement(
         database,
         """
         INSERT INTO changes(entity_type, entity_id, change, version, patient_id, fields, method,
           origin, at, entity, patient, activity)
-        SELECT ?, id, 'updated', version, ?, ?, ?, ?, ?, doc, patient, NULL
+        SELECT ?, id, 'updated', version, ?, \(fieldsColumn), ?, ?, ?, doc, patient, NULL
           FROM \(kind.tableName) WHERE patient = ? ORDER BY id
         """, persistent: false
-      ).bind([
-        .text(kind.name.rawValue), .json(patientID.encoded), .json(fields), .text(method),
-        .text(origin), .text(time.description), .integer(ordinal),
-      ]).run()
+      ).bind(
+        [.text(kind.name.rawValue), .json(patientID.encoded)]
+          + (senders ? [.json(withMessages), .json(fields)] : [.json(fields)])
+          + [.text(method), .text(origin), .text(time.description), .integer(ordinal)]
+      ).run()
     }
   }
 }

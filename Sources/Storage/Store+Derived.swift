@@ -13,25 +13,28 @@ extension Store {
       version: statement.int64(0), patientOrdinal: ordinal, document: statement.bytes(1))
   }
 
-  /// Counts, payments, balance and (when `visits`) appointment dates for one patient.
-  public func summary(ofPatient ordinal: Int64, visits: Bool) throws(StorageError) -> PatientSummary
+  /// Counts, payments, balance and (when `visits`) appointment dates for one patient, as of the
+  /// clinic's date `today`. Counts and balance come from `patient_totals` and the dates from one
+  /// index seek each, so the cost does not grow with the patient's history.
+  public func summary(ofPatient ordinal: Int64, visits: Bool, today: CalendarDate)
+    throws(StorageError) -> PatientSummary
   {
     var summary = PatientSummary()
-    func count(_ table: String, _ status: String?) throws(StorageError) -> Int {
-      if let status {
-        return Int(
-          try database.integer(
-            "SELECT count(*) FROM \(table) WHERE patient = ? AND status = ?",
-            [.integer(ordinal), .text(status)]) ?? 0)
-      }
-      return Int(
-        try database.integer("SELECT count(*) FROM \(table) WHERE patient = ?", [.integer(ordinal)])
-          ?? 0)
+    let totals = try database.statement(
+      """
+      SELECT t.appointments, t.pending_documents, t.unread_messages, t.active_prescriptions,
+        t.balance_effects + p.opening_balance
+        FROM patient_totals t JOIN patients p ON p.ordinal = t.patient WHERE t.patient = ?
+      """
+    ).bind([.integer(ordinal)])
+    if try totals.step() {
+      summary.totalAppointments = Int(totals.int64(0))
+      summary.pendingDocuments = Int(totals.int64(1))
+      summary.unreadMessages = Int(totals.int64(2))
+      summary.activePrescriptions = Int(totals.int64(3))
+      summary.balance = Money(cents: totals.int64(4))
+      totals.finish()
     }
-    summary.totalAppointments = try count("appointments", nil)
-    summary.pendingDocuments = try count("documents", "pending")
-    summary.unreadMessages = try count("message_threads", "unread")
-    summary.activePrescriptions = try count("prescriptions", "active")
     let payments = try database.statement(
       """
       SELECT doc FROM transactions WHERE patient = ? AND status = 'completed' AND type = 'payment'
@@ -43,25 +46,89 @@ extension Store {
         summary.payments.append(PatientSummary.payment(from: transaction))
       }
     }
-    let effects =
-      try database.integer(
-        "SELECT coalesce(sum(effect), 0) FROM transactions WHERE patient = ?", [.integer(ordinal)])
-      ?? 0
-    let opening = try openingBalance(ofPatient: ordinal)
-    summary.balance = Money(cents: opening.cents + effects)
     if visits {
-      let last = try database.statement(
-        "SELECT max(date) FROM appointments WHERE patient = ? AND status = 'completed'"
-      ).bind([.integer(ordinal)])
-      if try last.step() { summary.lastVisit = last.text(0) }
-      last.finish()
-      let next = try database.statement(
-        "SELECT min(date) FROM appointments WHERE patient = ? AND status IN ('scheduled', 'confirmed')"
-      ).bind([.integer(ordinal)])
-      if try next.step() { summary.nextAppointment = next.text(0) }
-      next.finish()
+      (summary.lastVisit, summary.nextAppointment) = try visitDates(
+        ofPatient: ordinal, today: today)
     }
     return summary
+  }
+
+  /// The latest completed appointment's date up to `today`, and the earliest scheduled or
+  /// confirmed one's from `today` on.
+  public func visitDates(ofPatient ordinal: Int64, today: CalendarDate) throws(StorageError) -> (
+    last: String?, next: String?
+  ) {
+    let day = SQLValue.text(today.description)
+    let last = try database.statement(
+      "SELECT max(date) FROM appointments WHERE patient = ? AND status = 'completed' AND date <= ?"
+    ).bind([.integer(ordinal), day])
+    let lastVisit = try last.step() ? last.text(0) : nil
+    last.finish()
+    let next = try database.statement(
+      """
+      SELECT min(date) FROM appointments
+        WHERE patient = ? AND status IN ('scheduled', 'confirmed') AND date >= ?
+      """
+    ).bind([.integer(ordinal), day])
+    let nextAppointment = try next.step() ? next.text(0) : nil
+    next.finish()
+    return (lastVisit, nextAppointment)
+  }
+
+  /// What the triggers keep in `patient_totals`, counted afresh from the records (for `--check`):
+  /// appointments, pending documents, unread threads, active prescriptions, balance effects.
+  public func recountedTotals(ofPatient ordinal: Int64) throws(StorageError) -> (
+    kept: [Int64], counted: [Int64]
+  ) {
+    let patient = SQLValue.integer(ordinal)
+    let kept = try database.statement(
+      """
+      SELECT appointments, pending_documents, unread_messages, active_prescriptions,
+        balance_effects FROM patient_totals WHERE patient = ?
+      """
+    ).bind([patient])
+    var keptValues: [Int64] = []
+    if try kept.step() { keptValues = (Int32(0)..<5).map { kept.int64($0) } }
+    kept.finish()
+    var counted: [Int64] = []
+    for query in [
+      "SELECT count(*) FROM appointments WHERE patient = ?",
+      "SELECT count(*) FROM documents WHERE patient = ? AND status = 'pending'",
+      "SELECT count(*) FROM message_threads WHERE patient = ? AND status = 'unread'",
+      "SELECT count(*) FROM prescriptions WHERE patient = ? AND status = 'active'",
+      "SELECT coalesce(sum(effect), 0) FROM transactions WHERE patient = ?",
+    ] {
+      counted.append(try database.integer(query, [patient]) ?? 0)
+    }
+    return (keptValues, counted)
+  }
+
+  /// The clinic's date the derived dates were last moved to, if any.
+  public func clinicDay() throws(StorageError) -> String? {
+    let statement = try database.statement("SELECT day FROM clinic_day")
+    defer { statement.finish() }
+    return try statement.step() ? statement.text(0) : nil
+  }
+
+  public func setClinicDay(_ day: String) throws(StorageError) {
+    try database.statement("INSERT OR REPLACE INTO clinic_day(only, day) VALUES (1, ?)")
+      .bind([.text(day)]).run()
+  }
+
+  /// Patients whose `lastVisit` or `nextAppointment` the days after `since` (every day, when
+  /// nil) through `today` can move: those with an appointment dated in that span.
+  public func patientsWithDatesMoving(after since: String?, through today: CalendarDate)
+    throws(StorageError) -> [Int64]
+  {
+    let statement = try database.statement(
+      """
+      SELECT DISTINCT patient FROM appointments
+        WHERE date >= ? AND date <= ? AND status IN ('scheduled', 'confirmed', 'completed')
+      """
+    ).bind([.text(since ?? ""), .text(today.description)])
+    var patients: [Int64] = []
+    while try statement.step() { patients.append(statement.int64(0)) }
+    return patients
   }
 
   /// The patient's newest activity entries, each with its change's sequence number as its id.

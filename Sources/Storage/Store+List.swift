@@ -35,7 +35,7 @@ extension Store {
     var pageConditions = conditions
     var pageValues = values
     if let after = query.after {
-      let (sql, bound) = Self.keysetPredicate(query, after: after)
+      let (sql, bound) = try keysetPredicate(query, after: after)
       pageConditions.append(sql)
       pageValues += bound
     }
@@ -69,9 +69,39 @@ extension Store {
     kind.belongsToPatient ? "id" : "ordinal"
   }
 
-  /// The SQL expression for a top-level field, for ordering and comparisons.
+  /// The SQL expression for a top-level field, for ordering and comparisons. Ids order by their
+  /// number, not their text (P999 before P1008): a record's integer id, and for a patient id
+  /// (the patient's `id`, another record's `patientId`) the patient's ordinal, which is the
+  /// number of every id the server generates.
   static func expression(_ field: Field, _ kind: EntityKind) -> String {
-    field.name == "id" && kind.belongsToPatient ? "id" : "(doc ->> '$.\(field.name)')"
+    if isPatientID(field, kind) { return kind.belongsToPatient ? "patient" : "ordinal" }
+    return field.name == "id" ? "id" : "(doc ->> '$.\(field.name)')"
+  }
+
+  /// True for the fields that hold a patient id.
+  static func isPatientID(_ field: Field, _ kind: EntityKind) -> Bool {
+    field.name == (kind.belongsToPatient ? "patientId" : "id")
+  }
+
+  /// The ordinal a patient id compares as: the number of a generated id (`P1008` is 1008, even
+  /// for a patient that does not exist), else the ordinal of the patient holding that id, else
+  /// -1 (before every patient).
+  private func comparableOrdinal(_ value: JSONValue) throws(StorageError) -> SQLValue {
+    guard let canonical = PatientID.canonical(value) else { return .integer(-1) }
+    if canonical.hasPrefix("P"), canonical.utf8.count <= 19,
+      let number = Int64(canonical.dropFirst()),
+      number >= 0
+    {
+      return .integer(number)
+    }
+    return .integer(try patientOrdinal(canonical) ?? -1)
+  }
+
+  /// A condition's or cursor's value as the expression of `field` compares with it.
+  private func comparable(_ value: JSONValue, _ field: Field, _ kind: EntityKind)
+    throws(StorageError) -> SQLValue
+  {
+    Self.isPatientID(field, kind) ? try comparableOrdinal(value) : Self.sqlValue(value)
   }
 
   /// A JSON value as the SQL value `doc ->> '$.field'` compares with.
@@ -120,14 +150,14 @@ extension Store {
       }
     }
     let expression = Self.expression(field, kind)
-    let value = { Self.sqlValue(condition.value) }
+    let value = Self.sqlValue(condition.value)
     switch condition.op {
-    case .eq: return ("\(expression) = ?", [value()])
-    case .ne: return ("\(expression) IS NOT ?", [value()])
-    case .lt: return ("\(expression) < ?", [value()])
-    case .lte: return ("\(expression) <= ?", [value()])
-    case .gt: return ("\(expression) > ?", [value()])
-    case .gte: return ("\(expression) >= ?", [value()])
+    case .eq: return ("\(expression) = ?", [value])
+    case .ne: return ("\(expression) IS NOT ?", [value])
+    case .lt: return ("\(expression) < ?", [try comparable(condition.value, field, kind)])
+    case .lte: return ("\(expression) <= ?", [try comparable(condition.value, field, kind)])
+    case .gt: return ("\(expression) > ?", [try comparable(condition.value, field, kind)])
+    case .gte: return ("\(expression) >= ?", [try comparable(condition.value, field, kind)])
     case .in:
       let items = condition.value.arrayValue ?? []
       let marks = Array(repeating: "?", count: items.count).joined(separator: ", ")
@@ -135,15 +165,15 @@ extension Store {
     case .contains:
       if case .array = field.type {
         return (
-          "EXISTS (SELECT 1 FROM json_each(doc, '$.\(field.name)') WHERE value = ?)", [value()]
+          "EXISTS (SELECT 1 FROM json_each(doc, '$.\(field.name)') WHERE value = ?)", [value]
         )
       }
-      return ("instr(lower(\(expression)), lower(?)) > 0", [value()])
+      return ("instr(lower(\(expression)), lower(?)) > 0", [value])
     }
   }
 
   /// Rows strictly after the cursor in (sort keys…, id) order, NULLs first when ascending.
-  private static func keysetPredicate(_ query: ListQuery, after: [JSONValue]) -> (
+  private func keysetPredicate(_ query: ListQuery, after: [JSONValue]) throws(StorageError) -> (
     String, [SQLValue]
   ) {
     let kind = query.kind
@@ -152,27 +182,28 @@ extension Store {
     var equalSoFar: [String] = []
     var equalValues: [SQLValue] = []
     for (index, key) in query.sort.enumerated() {
-      let expression = expression(key.field, kind)
+      let expression = Self.expression(key.field, kind)
       let value = after[index]
+      let bound = try comparable(value, key.field, kind)
       var step: String
       var stepValues: [SQLValue] = []
       if value.isNull {
         step = key.descending ? "0" : "\(expression) IS NOT NULL"
       } else if key.descending {
         step = "(\(expression) < ? OR \(expression) IS NULL)"
-        stepValues = [sqlValue(value)]
+        stepValues = [bound]
       } else {
         step = "\(expression) > ?"
-        stepValues = [sqlValue(value)]
+        stepValues = [bound]
       }
       alternatives.append("(" + (equalSoFar + [step]).joined(separator: " AND ") + ")")
       values += equalValues + stepValues
       equalSoFar.append("\(expression) IS ?")
-      equalValues.append(sqlValue(value))
+      equalValues.append(bound)
     }
     let last = after[after.count - 1].int64Value ?? 0
     alternatives.append(
-      "(" + (equalSoFar + ["\(orderColumn(kind)) > ?"]).joined(separator: " AND ") + ")")
+      "(" + (equalSoFar + ["\(Self.orderColumn(kind)) > ?"]).joined(separator: " AND ") + ")")
     values += equalValues + [.integer(last)]
     return ("(" + alternatives.joined(separator: " OR ") + ")", values)
   }

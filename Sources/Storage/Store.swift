@@ -5,9 +5,9 @@ public import Domain
 #endif
 
 /// The durable source of truth: one SQLite file in WAL mode holding every record, the id
-/// sequences and the change log. Writes happen in `BEGIN IMMEDIATE` transactions, each request in
-/// its own savepoint, so several requests can share one commit (and one fsync) while each still
-/// succeeds or fails alone.
+/// sequences and the change log, marked as ours by its `application_id` (`applicationID`).
+/// Writes happen in `BEGIN IMMEDIATE` transactions, each request in its own savepoint, so several
+/// requests can share one commit (and one fsync) while each still succeeds or fails alone.
 ///
 /// Not Sendable: one thread owns a store. Other processes may open the same file.
 public final class Store {
@@ -60,6 +60,9 @@ public final class Store {
     try Self.retryingWhileBusy(timeout: options.busyTimeoutMilliseconds) {
       () throws(StorageError) in
       if path != nil {
+        // Before anything is written (switching to WAL rewrites the header): a file that is not
+        // ours is refused untouched.
+        guard try database.ownership() != .foreign else { throw StorageError.foreign }
         let mode = try database.statement("PRAGMA journal_mode=WAL")
         guard try mode.step(), mode.text(0) == "wal" else {
           mode.finish()
@@ -112,8 +115,10 @@ public final class Store {
     // Nobody can write a store on a read-only medium, and SQLite could not create the `-shm`
     // file it needs to read a WAL store there; with no `-wal` left over, the file is complete.
     let mayChange = access(directory, W_OK) == 0 || access(file + "-wal", F_OK) == 0
-    database = try Database(path: file, access: mayChange ? .readOnly : .immutable)
+    let database = try Database(path: file, access: mayChange ? .readOnly : .immutable)
     database.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
+    guard try database.ownership() != .foreign else { throw StorageError.foreign }
+    self.database = database
     checkpointer = nil
     isReadOnly = true
   }
@@ -133,9 +138,9 @@ public final class Store {
   /// The SQLite library's version.
   public static var sqliteVersion: String { Database.libraryVersion }
 
-  /// The schema version recorded in the file.
+  /// The schema version recorded in the file (0 for a file nothing was written to yet).
   public func schemaVersion() throws(StorageError) -> Int {
-    Int(try database.integer("SELECT max(version) FROM schema_migrations") ?? 0)
+    try Migrations.recordedVersion(database)
   }
 
   // MARK: Transactions

@@ -17,7 +17,7 @@ struct BalancePropertyTests {
     var cents: Int64
     var completed: Bool
 
-    /// What this transaction adds to its patient's balance (the rule in domain.md).
+    /// What this transaction adds to its patient's balance (the rule in docs/domain.md).
     var effect: Int64 {
       guard completed else { return 0 }
       return type == "payment" ? -cents : cents

@@ -45,6 +45,9 @@ struct DataSyncTests {
     var input = object(
       #"{"patientId":"P001","doctorId":1,"doctorName":"Dr. Chen","date":"2026-02-20","time":"10:00 AM","type":"Follow-up","status":"scheduled","patientName":"Someone Else"}"#
     )
+    // A copy of the patient's name is accepted only with the patient's name.
+    #expect(throws: DomainError.self) { try sync.add(.appointment, input) }
+    input["patientName"] = "Sarah Johnson"
     let added = decode(try sync.add(.appointment, input))
     #expect(added["patientId"] == "P001")
     #expect(added["patientName"] == "Sarah Johnson")

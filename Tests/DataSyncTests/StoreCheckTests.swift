@@ -38,6 +38,18 @@ struct StoreCheckTests {
         "patient #2: outstandingBalance"
       ),
       ("DELETE FROM changes WHERE seq = 10", "the change log misses 1 sequence number"),
+      (
+        "UPDATE patients SET doc = json_set(doc, '$.nextAppointment', '2030-01-01') WHERE ordinal = 1",
+        "patient #1: nextAppointment"
+      ),
+      (
+        "UPDATE patient_totals SET appointments = appointments + 1 WHERE patient = 1",
+        "patient #1: its kept totals"
+      ),
+      (
+        "UPDATE message_threads SET doc = json_set(doc, '$.messages[0].sender', 'Zed') WHERE id = 1",
+        "messageThread 1: message 0"
+      ),
       ("UPDATE transactions SET effect = 5 WHERE id = 4", "transaction 4: its balance effect"),
       (
         "UPDATE message_threads SET doc = json_set(doc, '$.lastMessageTime', '2001-01-01T00:00:00.000Z') WHERE id = 2",

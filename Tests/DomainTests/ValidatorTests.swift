@@ -10,7 +10,7 @@ struct ValidatorTests {
     -> Result<JSONObject, ValidationFailure>
   {
     guard case .object(let object) = try JSONParser.parse(json) else { fatalError("not an object") }
-    return Validator(mode: mode, today: today).validate(object, as: kind)
+    return Validator(mode: mode, today: today).validate(object, as: kind).map(\.fields)
   }
 
   private func paths(_ result: Result<JSONObject, ValidationFailure>) -> [String] {
@@ -65,18 +65,18 @@ struct ValidatorTests {
     #expect(paths(duplicate) == ["/messages/1/id"])
   }
 
-  @Test("server-owned fields: meta and derived are refused, copies are replaced")
+  @Test("server-owned fields: meta and id are refused on add, copies are held as claims")
   func serverFields() throws {
     let result = try validate(
       #"{"patientId":"P001","doctorId":1,"doctorName":"Dr. Chen","date":"2026-02-20","time":"10:00 AM","type":"Follow-up","status":"scheduled","patientName":"Anyone","meta":{"version":9},"id":4}"#,
       .appointment)
-    #expect(paths(result) == ["/id", "/meta"])
+    #expect(paths(result) == ["/meta", "/id"])
   }
 
   @Test("dates of birth may not be in the future; money has two decimals")
   func patientRules() throws {
     let base =
-      #""name":"A","email":"a@b.co","phone":"1","address":"x","status":"active","assignedDoctor":"D","insurance":{"provider":"p","memberId":"m","group":"g","status":"active"},"emergencyContact":{"name":"n","relationship":"r","phone":"1"},"medicalHistory":{"conditions":[],"allergies":[],"medications":[]}"#
+      #""name":"A","email":"a@b.co","phone":"555-010-0001","address":"x","status":"active","assignedDoctor":"D","insurance":{"provider":"p","memberId":"m","group":"g","status":"active"},"emergencyContact":{"name":"n","relationship":"r","phone":"555-010-0001"},"medicalHistory":{"conditions":[],"allergies":[],"medications":[]}"#
     #expect(paths(try validate("{\(base),\"dob\":\"2026-02-01\"}", .patient)) == ["/dob"])
     #expect(paths(try validate("{\(base),\"dob\":\"2026-01-31\"}", .patient)).isEmpty)
     #expect(

@@ -67,6 +67,46 @@ struct ProcessTests {
     #expect(result.stderr.contains("--help"))
   }
 
+  @Test(
+    "an option given twice, two actions, or --check with what it cannot use: exit 2, named",
+    arguments: [
+      (["--demo", "--demo", "--in-memory"], "--demo is given more than once"),
+      (["--data-dir", "/tmp/a", "--data-dir=/tmp/b"], "--data-dir is given more than once"),
+      (["--in-memory", "--in-memory"], "--in-memory is given more than once"),
+      (["--log-level=info", "--log-level", "debug"], "--log-level is given more than once"),
+      (["--durability", "full", "--durability", "full"], "--durability is given more than once"),
+      (
+        ["--max-message-bytes", "100", "--max-message-bytes", "200"],
+        "--max-message-bytes is given more than once"
+      ),
+      (
+        ["--busy-timeout-ms", "1", "--busy-timeout-ms", "2"],
+        "--busy-timeout-ms is given more than once"
+      ),
+      (
+        ["--max-store-pages", "20", "--max-store-pages", "30"],
+        "--max-store-pages is given more than once"
+      ),
+      (
+        ["--clock", "fixed:2026-01-31T09:15:00.000Z", "--clock", "fixed:2026-01-31T09:15:00.000Z"],
+        "--clock is given more than once"
+      ),
+      (["--check", "--check"], "--check is given more than once"),
+      (["-h", "--help"], "--help is given more than once"),
+      (["--version", "--openrpc"], "--version and --openrpc cannot be used together"),
+      (
+        ["--check", "--in-memory"],
+        "--check needs a data directory; --in-memory has nothing to check"
+      ),
+      (["--check", "--demo"], "--check never changes the store, so --demo cannot be used with it"),
+    ])
+  func refusedCombination(arguments: [String], message: String) throws {
+    let result = try PortalProcess.run(arguments: arguments, input: Data())
+    #expect(result.status == 2)
+    #expect(result.lines.isEmpty)
+    #expect(result.stderr == "portal-rpc: \(message). Run 'portal-rpc --help' for usage.\n")
+  }
+
   @Test("an unusable data directory exits 3 with one actionable line")
   func unusableDirectory() throws {
     let directory = try temporaryDirectory()

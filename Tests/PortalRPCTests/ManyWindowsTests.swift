@@ -105,7 +105,7 @@ struct ManyWindowsTests {
     try a.call(
       "addMessageThread", id: 2,
       params:
-        #"[{"patientId":"P001","subject":"Hi","category":"general","priority":"normal","status":"unread","assignedTo":"Desk","messages":[{"id":1,"from":"patient","sender":"John","text":"Hello","timestamp":"2026-01-30T08:00:00Z"}]}]"#
+        #"[{"patientId":"P001","subject":"Hi","category":"general","priority":"normal","status":"unread","assignedTo":"Desk","messages":[{"id":1,"from":"patient","text":"Hello","timestamp":"2026-01-30T08:00:00Z"}]}]"#
     )
     let replies = 25
     for index in 0..<replies {

@@ -44,9 +44,10 @@ struct MethodTableTests {
   @Test("every problem is listed at once, by parameter name")
   func allProblems() {
     #expect(
-      problems(["updates": "x", "expectedVersion": .number(JSONNumber("1.5")!), "bogus": 1]).map(
-        \.path)
-        == ["/bogus", "/patientId", "/updates", "/expectedVersion"])
+      problems(["updates": "x", "expectedVersion": .number(JSONNumber("1.5")!), "bogusParam": 1])
+        .map(
+          \.path)
+        == ["/bogusParam", "/patientId", "/updates", "/expectedVersion"])
     #expect(problems(["P001", [:], 1, 4]).map(\.path) == ["/3"])
     #expect(problems([true, [:]]).first?.message == "must be a string or an integer, not boolean")
     #expect(problems(nil).map(\.path) == ["/patientId", "/updates"])
@@ -59,6 +60,17 @@ struct MethodTableTests {
     #expect(table.suggestions(for: "shutdwon") == ["shutdown"])
     #expect(table.suggestions(for: "initialise") == ["initialize"])
     #expect(table.suggestions(for: "zzzzzzzz").isEmpty)
+  }
+
+  @Test("a method's id parameter is one of its own parameters, an id-shaped one")
+  func idParameters() {
+    let specs = PortalInterface().table.specs
+    for spec in specs {
+      guard let name = spec.idParameter else { continue }
+      #expect(spec.params.contains { $0.name == name }, "\(spec.name): no parameter \(name)")
+      #expect(name.hasSuffix("Id"), "\(spec.name): \(name)")
+    }
+    #expect(specs.first { $0.name == "subscribeToUpdates" }?.idParameter == "entityId")
   }
 
   @Test("edit distance")

@@ -33,7 +33,8 @@ struct StorageFaultTests {
 
     let holder = try Store(directory: data.path, now: Timestamp(millisecondsSinceEpoch: 0))
     try holder.beginWrite()  // another process's write transaction, held
-    let refused = try server.call("syncPatientData", id: 3, params: #"["P001",{"phone":"1"}]"#)
+    let refused = try server.call(
+      "syncPatientData", id: 3, params: #"["P001",{"phone":"555-010-0001"}]"#)
     #expect(errorCode(refused) == -32005)
     #expect(refused.contains("locked by another process"))
     let read = try server.call("getPatient", id: 4, params: #"["P001"]"#)
@@ -41,7 +42,8 @@ struct StorageFaultTests {
     holder.rollback()
 
     #expect(try server.lastSequence(id: 5) == before)
-    let accepted = try server.call("syncPatientData", id: 6, params: #"["P001",{"phone":"1"}]"#)
+    let accepted = try server.call(
+      "syncPatientData", id: 6, params: #"["P001",{"phone":"555-010-0001"}]"#)
     #expect(accepted.contains("\"result\""))
     try server.closeInput()
     #expect(try server.finish().status == 0)
@@ -130,19 +132,23 @@ struct StorageFaultTests {
     let reader = try PortalProcess(arguments: ["--data-dir", data.path])
     try reader.call("initialize", id: 0, params: "{}")
     #expect(try reader.call("getPatient", id: 1, params: #"["P001"]"#).contains("\"result\""))
-    let readOnly = try reader.call("syncPatientData", id: 2, params: #"["P001",{"phone":"2"}]"#)
+    let readOnly = try reader.call(
+      "syncPatientData", id: 2, params: #"["P001",{"phone":"555-010-0002"}]"#)
     #expect(errorCode(readOnly) == -32005)
     #expect(readOnly.contains("read-only"))
     #expect(mount("tmpfs", point.path, "tmpfs", UInt(MS_REMOUNT), "size=8m") == 0)
     // Writable again: another process writes, and the reader sees it (it reopened the store).
     let other = Data(
       (#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"# + "\n"
-        + #"{"jsonrpc":"2.0","id":2,"method":"syncPatientData","params":["P001",{"phone":"4"}]}"#
+        + #"{"jsonrpc":"2.0","id":2,"method":"syncPatientData","params":["P001",{"phone":"555-010-0004"}]}"#
         + "\n").utf8)
     #expect(try PortalProcess.run(arguments: ["--data-dir", data.path], input: other).status == 0)
     let seen = try reader.call("getPatient", id: 4, params: #"["P001"]"#)
-    #expect(seen.contains(#""phone":"4""#), "a reader on a formerly read-only store missed a write")
-    let writable = try reader.call("syncPatientData", id: 3, params: #"["P001",{"phone":"3"}]"#)
+    #expect(
+      seen.contains(#""phone":"555-010-0004""#),
+      "a reader on a formerly read-only store missed a write")
+    let writable = try reader.call(
+      "syncPatientData", id: 3, params: #"["P001",{"phone":"555-010-0003"}]"#)
     #expect(writable.contains("\"result\""), "\(writable)")
     try reader.closeInput()
     #expect(try reader.finish().status == 0)

@@ -265,9 +265,13 @@ function checkNewForm(name, schema, newSchema, serverOwned, mayOmit) {
   }
 }
 
-/** A field the server copies from elsewhere and overwrites (patientName): a client may send it. */
+/**
+ * A field the server copies (patientName) or derives (quickStats): a client may send it, and it is
+ * accepted only with the value the server arrives at.
+ */
 function isServerCopy(property) {
-  return property.readOnly === true && property['x-source']?.startsWith('copied from') === true;
+  const source = property['x-source'] ?? '';
+  return property.readOnly === true && (source.startsWith('copied from') || source.startsWith('derived from'));
 }
 
 /** The schema's if/then rules in words: "method is required when type is payment or refund." */

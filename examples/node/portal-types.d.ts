@@ -13,14 +13,17 @@ export interface Patient {
    * @format email
    */
   email: string;
-  /** Phone number. */
+  /**
+   * Phone number, as typed (7 to 15 digits, an extension allowed).
+   * @format x-phone
+   */
   phone: string;
   /**
-   * Date of birth; not in the future.
+   * Date of birth; not before 1900-01-01 and not in the future.
    * @format date
    */
   dob: string;
-  /** Postal address. */
+  /** Postal address (may span several lines). */
   address: string;
   /** Where the patient stands with the practice. */
   status: "active" | "inactive" | "pending" | "archived";
@@ -33,15 +36,15 @@ export interface Patient {
    */
   outstandingBalance: number;
   /**
-   * Date of the latest completed appointment; may be set, and is recomputed when the patient's appointments change.
+   * Date of the latest completed appointment on or before today (the clinic's date); kept by the server.
    * @format date
    */
-  lastVisit?: string;
+  readonly lastVisit?: string;
   /**
-   * Date of the earliest scheduled or confirmed appointment; may be set, and is recomputed when the patient's appointments change.
+   * Date of the earliest scheduled or confirmed appointment on or after today (the clinic's date); kept by the server, and moved when the day turns.
    * @format date
    */
-  nextAppointment?: string;
+  readonly nextAppointment?: string;
   /** The patient's insurance. */
   insurance: Patient.Insurance;
   /** Who to call in an emergency. */
@@ -75,7 +78,10 @@ export namespace Patient {
     name: string;
     /** How they are related. */
     relationship: string;
-    /** Contact's phone. */
+    /**
+     * Contact's phone, as typed.
+     * @format x-phone
+     */
     phone: string;
   }
   /** Medical history; the lists may be empty. */
@@ -175,8 +181,8 @@ export namespace Patient {
     updatedAt: string;
   }
 }
-/** What addPatient takes: the Patient without the fields the server keeps (id, quickStats, recentActivity, billing, meta). */
-export type NewPatient = Optional<Omit<Patient, "id" | "quickStats" | "recentActivity" | "billing" | "meta">, "outstandingBalance">;
+/** What addPatient takes: the Patient without the fields the server keeps (id, meta). */
+export type NewPatient = Optional<Omit<Patient, "id" | "meta">, "outstandingBalance" | "lastVisit" | "nextAppointment" | "quickStats" | "recentActivity" | "billing">;
 /** What the sync and update methods of the Patient take: a JSON Merge Patch (RFC 7396) of NewPatient. */
 export type PatientUpdates = MergePatch<NewPatient>;
 
@@ -257,7 +263,7 @@ export interface MessageThread {
   status: "unread" | "read" | "replied" | "archived";
   /** Who on staff handles it. */
   assignedTo: string;
-  /** The messages, at least one; appendMessage adds one atomically. */
+  /** The messages, at least one and at most 5,000; appendMessage adds one atomically. */
   messages: MessageThread.Message[];
   /**
    * The newest message's timestamp, kept by the server (a value sent by a client is replaced).
@@ -274,8 +280,8 @@ export namespace MessageThread {
     id: number;
     /** Who wrote it. */
     from: "admin" | "patient" | "doctor" | "system";
-    /** The writer's name. */
-    sender: string;
+    /** The writer's name; in a message from the patient, the patient's name (filled in when absent, and following a rename). */
+    sender?: string;
     /** The message. */
     text: string;
     /**
@@ -686,14 +692,14 @@ export type MoneyField = "amount" | "approvedAmount" | "outstandingBalance" | "p
 
 // MARK: - Other shared schemas (openrpc.json components)
 
-/** A message to append; id and timestamp are filled in when absent. */
+/** A message to append; id and timestamp are filled in when absent, and so is the sender of a message from the patient (the patient's name). */
 export interface Message {
   /** Unique within the thread. */
   id?: number;
   /** Who wrote it. */
   from: "admin" | "patient" | "doctor" | "system";
-  /** The writer's name. */
-  sender: string;
+  /** The writer's name; in a message from the patient, the patient's name (filled in when absent, and following a rename). */
+  sender?: string;
   /** The message. */
   text: string;
   /**

@@ -58,7 +58,7 @@ export function newAppointment(patientId, overrides = {}) {
     patientId,
     doctorId: 1,
     doctorName: 'Dr. Michael Chen',
-    date: '2026-02-20',
+    date: '2030-02-20',
     time: '10:00 AM',
     type: 'Follow-up',
     status: 'scheduled',

@@ -3,7 +3,7 @@ public import PortalJSON
 /// One committed change to one record: what the change log stores, what `getChangesSince`
 /// returns and what a `dataSync/changed` notification carries.
 ///
-/// - SeeAlso: `protocol.md`, "Notifications".
+/// - SeeAlso: `docs/protocol.md`, "Notifications".
 public struct ChangeEvent: Sendable {
   public enum Kind: String, Sendable {
     case created, updated, deleted

@@ -1,4 +1,4 @@
-/// - SeeAlso: `domain.md`, "Appointment".
+/// - SeeAlso: `docs/domain.md`, "Appointment".
 extension EntityKind {
   public static let appointment = EntityKind(
     name: .appointment, typeName: "Appointment", pluralName: "appointments",
@@ -8,11 +8,11 @@ extension EntityKind {
       .integerID("appointment"),
       .patientID,
       .patientName,
-      // Optional, though domain.md lists them as required: the seed's own test adds an
-      // appointment without a doctor, and unassigned appointments are real.
+      // Optional: the seed's own test adds an appointment without a doctor, and unassigned
+      // appointments are real.
       Field("doctorId", .positiveInteger, .optional, "The doctor's id, once one is assigned."),
       Field(
-        "doctorName", .text(nonEmpty: true), .optional, "The doctor's name, once one is assigned."),
+        "doctorName", .line(nonEmpty: true), .optional, "The doctor's name, once one is assigned."),
       Field("date", .date(notInFuture: false), "Day of the appointment."),
       Field("time", .timeOfDay, "Start time: 10:00 AM or 14:30."),
       Field("durationMinutes", .integer(5...480), .defaulted(30), "Length in minutes, 5 to 480."),

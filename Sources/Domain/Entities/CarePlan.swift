@@ -1,4 +1,4 @@
-/// - SeeAlso: `domain.md`, "CarePlan".
+/// - SeeAlso: `docs/domain.md`, "CarePlan".
 extension EntityKind {
   public static let carePlan = EntityKind(
     name: .carePlan, typeName: "CarePlan", pluralName: "carePlans", syncMethod: "syncCarePlanData",
@@ -8,7 +8,7 @@ extension EntityKind {
       .patientID,
       .patientName,
       .text("title", "The plan's name."),
-      .optionalText("description", "What the plan is for."),
+      .optionalProse("description", "What the plan is for."),
       .optionalText("condition", "The condition it treats."),
       .status(["draft", "active", "on-hold", "completed", "cancelled"], "Where it stands."),
       Field("startDate", .date(notInFuture: false), "First day."),
@@ -19,23 +19,23 @@ extension EntityKind {
         .array(
           of: .object([
             Field("id", .positiveInteger, "Unique within the plan."),
-            .text("description", "The goal."),
+            .prose("description", "The goal."),
             Field("targetDate", .date(notInFuture: false), .optional, "When it should be met."),
             Field(
               "status", .oneOf(["not-started", "in-progress", "achieved", "cancelled"]), "Progress."
             ),
-          ]), minItems: 0), .defaulted([]), "Goals of the plan."),
+          ]), minItems: 0, maxItems: 200), .defaulted([]), "Goals of the plan."),
       Field(
         "activities",
         .array(
           of: .object([
             Field("id", .positiveInteger, "Unique within the plan."),
-            .text("description", "The activity."),
+            .prose("description", "The activity."),
             .optionalText("frequency", "How often."),
             Field("dueDate", .date(notInFuture: false), .optional, "When it is due."),
             Field(
               "status", .oneOf(["scheduled", "in-progress", "completed", "cancelled"]), "Progress."),
-          ]), minItems: 0), .defaulted([]), "Activities of the plan."),
+          ]), minItems: 0, maxItems: 500), .defaulted([]), "Activities of the plan."),
       .notes,
       .meta,
     ],

@@ -1,4 +1,4 @@
-/// - SeeAlso: `domain.md`, "Document".
+/// - SeeAlso: `docs/domain.md`, "Document".
 extension EntityKind {
   public static let document = EntityKind(
     name: .document, typeName: "Document", pluralName: "documents", syncMethod: "syncDocumentData",

@@ -11,6 +11,7 @@ extension EntityKind {
       "$schema": "https://json-schema.org/draft/2020-12/schema",
       "$id": .string("urn:portal-rpc:schema:\(name.rawValue)"),
       "title": .string(typeName),
+      "x-maxEncodedBytes": JSONValue(Self.maximumRecordBytes),
     ]
     for member in Self.objectSchema(fields) { schema[member.key] = member.value }
     if let rules = conditionalRequirements { schema["allOf"] = rules }
@@ -24,7 +25,7 @@ extension EntityKind {
     var schema: JSONObject = [
       "title": .string("New" + typeName),
       "description": .string(
-        "What add\(typeName) takes: the \(typeName) without the fields the server assigns, keeps or derives (a value for one is refused). Fields with a default may be left out; read-only copies are overwritten."
+        "What add\(typeName) takes: the \(typeName) without the fields the server assigns or keeps (a value for one is refused). Fields with a default may be left out; a read-only copy or derived field is accepted only with the value the server arrives at, and refused otherwise."
       ),
     ]
     let accepted = fields.filter(\.isAcceptedOnAdd)
@@ -62,6 +63,7 @@ extension EntityKind {
     switch field.presence {
     case .required, .defaulted, .defaultedFromPatient: return true
     case .optional: return field.isServerMaintained
+    case .whenAny: return false
     }
   }
 
@@ -86,7 +88,7 @@ extension EntityKind {
     switch field.presence {
     case .defaulted(let value): schema["default"] = value
     case .defaultedFromPatient(let path): schema["x-defaultFrom"] = .string("patient." + path)
-    case .required, .optional: break
+    case .required, .optional, .whenAny: break
     }
     switch field.owner {
     case .client: break
@@ -102,8 +104,6 @@ extension EntityKind {
     case .derived(let source):
       schema["readOnly"] = true
       schema["x-source"] = .string("derived from \(source)")
-    case .recomputed(let source):
-      schema["x-source"] = .string("recomputed from \(source)")
     case .openingValue(let movedBy):
       schema["x-source"] = .string("opening value on add; afterwards moved by \(movedBy)")
     }
@@ -113,7 +113,30 @@ extension EntityKind {
   static func typeSchema(_ type: FieldType) -> JSONObject {
     switch type {
     case .text(let nonEmpty):
-      return nonEmpty ? ["type": "string", "pattern": "\\S"] : ["type": "string"]
+      return [
+        "type": "string", "x-maxBytes": JSONValue(FieldType.maximumTextBytes),
+        "pattern": .string(
+          nonEmpty
+            ? #"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*\S[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"#
+            : #"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"#),
+      ]
+    case .line(let nonEmpty):
+      let line = #"[^\s\x00-\x1F\x7F](?:[^\x00-\x1F\x7F\u0085\u2028\u2029]*[^\s\x00-\x1F\x7F])?"#
+      return [
+        "type": "string", "x-maxBytes": JSONValue(FieldType.maximumTextBytes),
+        "pattern": .string(nonEmpty ? "^\(line)$" : "^(\(line))?$"),
+      ]
+    case .phone:
+      return [
+        "type": "string", "format": "x-phone",
+        "pattern": .string(PhoneNumber.pattern),
+        "description": "7 to 15 digits with spaces, + - . ( ) as typed, and an optional extension.",
+      ]
+    case .birthDate:
+      return [
+        "type": "string", "format": "date", "x-notInFuture": true,
+        "formatMinimum": .string(FieldType.earliestBirthDate.description),
+      ]
     case .email:
       return ["type": "string", "format": "email"]
     case .date(let notInFuture):
@@ -149,9 +172,10 @@ extension EntityKind {
       return ["type": "integer", "minimum": 1]
     case .object(let fields):
       return objectSchema(fields)
-    case .array(let element, let minItems):
+    case .array(let element, let minItems, let maxItems):
       var schema: JSONObject = ["type": "array", "items": .object(typeSchema(element))]
       if minItems > 0 { schema["minItems"] = JSONValue(minItems) }
+      schema["maxItems"] = JSONValue(maxItems)
       return schema
     case .meta:
       return objectSchema([

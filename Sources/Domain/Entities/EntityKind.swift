@@ -1,6 +1,6 @@
 /// One of the eight DataSync entity types, with the names the protocol uses for it and its fields.
 ///
-/// - SeeAlso: `protocol.md`, "Methods"; `domain.md`.
+/// - SeeAlso: `docs/protocol.md`, "Methods"; `docs/domain.md`.
 public struct EntityKind: Sendable, Hashable {
   /// The entity type as notifications name it: `patient`, `messageThread`, …
   public enum Name: String, Sendable, CaseIterable, Hashable {
@@ -55,6 +55,10 @@ public struct EntityKind: Sendable, Hashable {
   public var listMethod: String {
     "get" + pluralName.prefix(1).uppercased() + pluralName.dropFirst()
   }
+
+  /// The most bytes one stored record may take, as JSON: with the limits on text and on every
+  /// list, it keeps one request from storing megabytes in one record.
+  public static let maximumRecordBytes = 1 << 20
 
   /// `patientId` for every entity but the patient itself.
   public var belongsToPatient: Bool { name != .patient }

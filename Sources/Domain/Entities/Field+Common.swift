@@ -16,18 +16,30 @@ extension Field {
   )
 
   static let patientName = Field(
-    "patientName", .text(nonEmpty: false), .optional, owner: .copied(from: "the patient's name"),
+    "patientName", .line(nonEmpty: false), .optional, owner: .copied(from: "the patient's name"),
     "A copy of the patient's name, kept equal to it by the server.")
 
   static let patientEmail = Field(
-    "patientEmail", .text(nonEmpty: false), .optional, owner: .copied(from: "the patient's email"),
+    "patientEmail", .line(nonEmpty: false), .optional, owner: .copied(from: "the patient's email"),
     "A copy of the patient's email, kept equal to it by the server.")
 
+  /// A required line of text (a name, a title).
   static func text(_ name: String, _ summary: String) -> Field {
+    Field(name, .line(nonEmpty: true), .required, summary)
+  }
+
+  /// An optional line of text.
+  static func optionalText(_ name: String, _ summary: String) -> Field {
+    Field(name, .line(nonEmpty: false), .optional, summary)
+  }
+
+  /// Required text that may run over several lines (an address).
+  static func prose(_ name: String, _ summary: String) -> Field {
     Field(name, .text(nonEmpty: true), .required, summary)
   }
 
-  static func optionalText(_ name: String, _ summary: String) -> Field {
+  /// Optional text that may run over several lines (notes, a description).
+  static func optionalProse(_ name: String, _ summary: String) -> Field {
     Field(name, .text(nonEmpty: false), .optional, summary)
   }
 
@@ -35,7 +47,7 @@ extension Field {
     Field("status", .oneOf(values), .required, summary)
   }
 
-  static let notes = Field.optionalText("notes", "Free-text notes.")
+  static let notes = Field.optionalProse("notes", "Free-text notes.")
 
   static func appointmentReference(_ what: String) -> Field {
     Field(

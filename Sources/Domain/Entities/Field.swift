@@ -35,6 +35,9 @@ public struct Field: Sendable {
     /// Filled from the patient's record when absent (a dotted path into it, such as
     /// `insurance.provider`).
     case defaultedFromPatient(String)
+    /// Kept by the server, and present only while the records it derives from give a value
+    /// (`nextAppointment` of a patient with none scheduled is absent).
+    case whenAny
   }
 
   /// Who writes the field, and what happens to a value a client sends for it.
@@ -47,33 +50,43 @@ public struct Field: Sendable {
     /// The server keeps it (`meta`); a client value is an error.
     case kept
     /// A copy of another record's value (`patientName`) or a value computed from this record
-    /// (`lastMessageTime`); a client value is replaced.
+    /// (`lastMessageTime`). A client may send it only with the value the server would store.
     case copied(from: String)
-    /// Computed from other records (`quickStats`); a client value is an error.
+    /// Computed from other records (`quickStats`, `nextAppointment`). A client may send it only
+    /// with the value the records give.
     case derived(from: String)
-    /// The client may set it, and the server recomputes it when what it derives from changes
-    /// (`nextAppointment`, `lastVisit`).
-    case recomputed(from: String)
     /// The client gives the opening value on add; afterwards only the server moves it
     /// (`outstandingBalance`).
     case openingValue(movedBy: String)
   }
 
+  /// Why a client's value for a server-maintained field is refused (it names where the value
+  /// comes from, never the value).
+  public var serverOwnedMessage: String { owner.serverOwnedMessage }
+
   /// True for fields whose stored value the server, not the merge of a client's update, decides.
   public var isServerMaintained: Bool {
     switch owner {
-    case .client, .recomputed: false
+    case .client: false
     default: true
     }
   }
 
-  /// True for fields `add` takes from a client: its own, the ones the server recomputes or moves
-  /// later, and copies it overwrites. A value for any other (ids, `meta`, derived fields) is
-  /// refused.
+  /// True for fields whose value `add` takes from the client: its own, and opening values.
+  public var isClientWrittenOnAdd: Bool {
+    switch owner {
+    case .client, .openingValue: true
+    default: false
+    }
+  }
+
+  /// True for fields `add` accepts from a client: the ones it writes, and copies and derived
+  /// fields sent with the value the server arrives at (the seed sends whole records back). Ids
+  /// and `meta` are refused.
   public var isAcceptedOnAdd: Bool {
     switch owner {
-    case .client, .recomputed, .openingValue, .copied: true
-    case .assigned, .kept, .derived: false
+    case .client, .openingValue, .copied, .derived: true
+    case .assigned, .kept: false
     }
   }
 
@@ -85,11 +98,20 @@ public struct Field: Sendable {
 
 /// What a field holds. Every case has one validation rule and one JSON Schema.
 public indirect enum FieldType: Sendable {
-  /// Text; `nonEmpty` requires a character that is not white space.
+  /// Text that may run over several lines (notes, an address, a message); `nonEmpty` requires a
+  /// character that is not white space. No control characters but tab and line breaks.
   case text(nonEmpty: Bool)
+  /// One line of text (a name, a title, a code): no control characters or line breaks, and no
+  /// white space at either end.
+  case line(nonEmpty: Bool)
+  /// A phone number as people type it: digits, spaces, `+ - . ( )`, an optional extension
+  /// (`x`, `ext`, `#` and digits); 7 to 15 digits before the extension. Stored as typed.
+  case phone
   case email
-  /// `YYYY-MM-DD`, a real calendar date; `notInFuture` compares with the clock's date (UTC).
+  /// `YYYY-MM-DD`, a real calendar date; `notInFuture` compares with the clinic's date.
   case date(notInFuture: Bool)
+  /// A date of birth: a real calendar date, not before `earliestBirthDate` nor after today.
+  case birthDate
   /// ISO 8601 with a zone; stored in UTC with milliseconds.
   case timestamp
   /// `h:mm AM/PM` or `HH:mm`.
@@ -102,7 +124,7 @@ public indirect enum FieldType: Sendable {
   /// A reference to another record of this patient, by its integer id.
   case reference(EntityKind.Name)
   case object([Field])
-  case array(of: FieldType, minItems: Int)
+  case array(of: FieldType, minItems: Int, maxItems: Int)
   /// The `meta` object the server keeps.
   case meta
 
@@ -115,6 +137,14 @@ public indirect enum FieldType: Sendable {
   /// Text fields are capped so a single request cannot store megabytes in one value.
   public static let maximumTextBytes = 65_536
 
+  /// The earliest date of birth a patient may have.
+  public static let earliestBirthDate = CalendarDate(year: 1900, month: 1, day: 1)!
+
+  /// A list of short text (conditions, codes) with at most `maxItems` entries.
+  public static func lines(maxItems: Int) -> FieldType {
+    .array(of: .line(nonEmpty: true), minItems: 0, maxItems: maxItems)
+  }
+
   public static let positiveInteger = FieldType.integer(1...Int64.max)
   public static let count = FieldType.integer(0...Int64.max)
 
@@ -123,6 +153,22 @@ public indirect enum FieldType: Sendable {
     switch self {
     case .object, .array, .meta: false
     default: true
+    }
+  }
+}
+
+extension Field.Owner {
+  /// Why a value a client sent for a field of this owner is not the one the server keeps.
+  public var serverOwnedMessage: String {
+    switch self {
+    case .copied(let source):
+      "is a copy of \(source), kept by the server; omit it or send the value it holds"
+    case .derived(let source):
+      "is derived from \(source); omit it or send the value the records give"
+    case .openingValue(let movedBy):
+      "moves only with \(movedBy); record an adjustment transaction instead"
+    case .assigned: "cannot be changed"
+    case .kept, .client: "is kept by the server; omit it"
     }
   }
 }

@@ -1,4 +1,4 @@
-/// - SeeAlso: `domain.md`, "InsuranceClaim".
+/// - SeeAlso: `docs/domain.md`, "InsuranceClaim".
 extension EntityKind {
   public static let insuranceClaim = EntityKind(
     name: .insuranceClaim, typeName: "InsuranceClaim", pluralName: "insuranceClaims",
@@ -9,16 +9,16 @@ extension EntityKind {
       .patientID,
       .patientName,
       Field(
-        "claimNumber", .text(nonEmpty: true), .optional, owner: .assigned,
+        "claimNumber", .line(nonEmpty: true), .optional, owner: .assigned,
         "Assigned by the server, unique (CLM-000001)."),
       Field(
-        "provider", .text(nonEmpty: true), .defaultedFromPatient("insurance.provider"),
+        "provider", .line(nonEmpty: true), .defaultedFromPatient("insurance.provider"),
         "Insurer; from the patient's insurance when omitted."),
       Field(
-        "memberId", .text(nonEmpty: true), .defaultedFromPatient("insurance.memberId"),
+        "memberId", .line(nonEmpty: true), .defaultedFromPatient("insurance.memberId"),
         "Member id; from the patient's insurance when omitted."),
       Field(
-        "group", .text(nonEmpty: true), .defaultedFromPatient("insurance.group"),
+        "group", .line(nonEmpty: true), .defaultedFromPatient("insurance.group"),
         "Group number; from the patient's insurance when omitted."),
       Field("serviceDate", .date(notInFuture: false), "Date of the service billed."),
       Field("submittedDate", .date(notInFuture: false), .optional, "When it was submitted."),
@@ -32,10 +32,10 @@ extension EntityKind {
         ],
         "Where the claim stands."),
       Field(
-        "diagnosisCodes", .array(of: .text(nonEmpty: true), minItems: 0), .optional, "ICD-10 codes."
+        "diagnosisCodes", .lines(maxItems: 50), .optional, "ICD-10 codes."
       ),
       Field(
-        "procedureCodes", .array(of: .text(nonEmpty: true), minItems: 0), .optional, "CPT codes."),
+        "procedureCodes", .lines(maxItems: 50), .optional, "CPT codes."),
       .appointmentReference("claim"),
       Field(
         "denialReason", .text(nonEmpty: true), .optional,

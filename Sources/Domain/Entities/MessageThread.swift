@@ -1,4 +1,4 @@
-/// - SeeAlso: `domain.md`, "MessageThread".
+/// - SeeAlso: `docs/domain.md`, "MessageThread".
 extension EntityKind {
   public static let messageThread = EntityKind(
     name: .messageThread, typeName: "MessageThread", pluralName: "messageThreads",
@@ -23,10 +23,14 @@ extension EntityKind {
           of: .object([
             Field("id", .positiveInteger, "Unique within the thread."),
             Field("from", .oneOf(["admin", "patient", "doctor", "system"]), "Who wrote it."),
-            .text("sender", "The writer's name."),
-            .text("text", "The message."),
+            Field(
+              "sender", .line(nonEmpty: true), .optional,
+              "The writer's name; in a message from the patient, the patient's name (filled in when absent, and following a rename)."
+            ),
+            .prose("text", "The message."),
             Field("timestamp", .timestamp, "When it was sent (ISO 8601 with a zone)."),
-          ]), minItems: 1), "The messages, at least one; appendMessage adds one atomically."),
+          ]), minItems: 1, maxItems: 5000),
+        "The messages, at least one and at most 5,000; appendMessage adds one atomically."),
       Field(
         "lastMessageTime", .timestamp, .optional,
         owner: .copied(from: "the newest message's timestamp"),

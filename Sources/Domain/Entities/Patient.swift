@@ -1,6 +1,6 @@
 /// The seed's `Patient`, plus `meta`.
 ///
-/// - SeeAlso: `domain.md`, "Patient".
+/// - SeeAlso: `docs/domain.md`, "Patient".
 extension EntityKind {
   public static let patient = EntityKind(
     name: .patient, typeName: "Patient", pluralName: "patients", syncMethod: "syncPatientData",
@@ -11,9 +11,9 @@ extension EntityKind {
         "Assigned by the server: P followed by at least three digits (P001), never reused."),
       .text("name", "Full name."),
       Field("email", .email, "Email address."),
-      .text("phone", "Phone number."),
-      Field("dob", .date(notInFuture: true), "Date of birth; not in the future."),
-      .text("address", "Postal address."),
+      Field("phone", .phone, "Phone number, as typed (7 to 15 digits, an extension allowed)."),
+      Field("dob", .birthDate, "Date of birth; not before 1900-01-01 and not in the future."),
+      .prose("address", "Postal address (may span several lines)."),
       .status(
         ["active", "inactive", "pending", "archived"], "Where the patient stands with the practice."
       ),
@@ -24,14 +24,14 @@ extension EntityKind {
         "What the patient owes. The opening balance may be given on add (default 0); afterwards only completed transactions move it."
       ),
       Field(
-        "lastVisit", .date(notInFuture: false), .optional,
-        owner: .recomputed(from: "the latest completed appointment"),
-        "Date of the latest completed appointment; may be set, and is recomputed when the patient's appointments change."
+        "lastVisit", .date(notInFuture: false), .whenAny,
+        owner: .derived(from: "the latest completed appointment up to today"),
+        "Date of the latest completed appointment on or before today (the clinic's date); kept by the server."
       ),
       Field(
-        "nextAppointment", .date(notInFuture: false), .optional,
-        owner: .recomputed(from: "the earliest scheduled or confirmed appointment"),
-        "Date of the earliest scheduled or confirmed appointment; may be set, and is recomputed when the patient's appointments change."
+        "nextAppointment", .date(notInFuture: false), .whenAny,
+        owner: .derived(from: "the earliest scheduled or confirmed appointment from today on"),
+        "Date of the earliest scheduled or confirmed appointment on or after today (the clinic's date); kept by the server, and moved when the day turns."
       ),
       Field(
         "insurance",
@@ -46,15 +46,14 @@ extension EntityKind {
         .object([
           .text("name", "Contact's name."),
           .text("relationship", "How they are related."),
-          .text("phone", "Contact's phone."),
+          Field("phone", .phone, "Contact's phone, as typed."),
         ]), "Who to call in an emergency."),
       Field(
         "medicalHistory",
         .object([
-          Field("conditions", .array(of: .text(nonEmpty: true), minItems: 0), "Known conditions."),
-          Field("allergies", .array(of: .text(nonEmpty: true), minItems: 0), "Known allergies."),
-          Field(
-            "medications", .array(of: .text(nonEmpty: true), minItems: 0), "Current medications."),
+          Field("conditions", .lines(maxItems: 200), "Known conditions."),
+          Field("allergies", .lines(maxItems: 200), "Known allergies."),
+          Field("medications", .lines(maxItems: 200), "Current medications."),
         ]), "Medical history; the lists may be empty."),
       Field(
         "quickStats",
@@ -75,9 +74,9 @@ extension EntityKind {
             .text("type", "The entity type of the record that changed."),
             .text("title", "A short summary."),
             Field("date", .date(notInFuture: false), "When it happened."),
-            Field("status", .text(nonEmpty: false), "The record's status after the change."),
+            Field("status", .line(nonEmpty: false), "The record's status after the change."),
             Field("description", .text(nonEmpty: false), "What changed."),
-          ]), minItems: 0), .optional,
+          ]), minItems: 0, maxItems: PatientSummary.activityLimit), .optional,
         owner: .derived(from: "changes to the patient's related records"),
         "The 20 newest changes to the patient's related records, newest first."),
       Field(
@@ -99,7 +98,8 @@ extension EntityKind {
                 Field("date", .date(notInFuture: false), "Date paid."),
                 .text("method", "How it was paid."),
                 Field("description", .text(nonEmpty: false), "The transaction's description."),
-              ]), minItems: 0), "Completed payments, newest first."),
+              ]), minItems: 0, maxItems: PatientSummary.paymentHistoryLimit),
+            "Completed payments, newest first."),
         ]), .optional, owner: .derived(from: "the patient's completed payment transactions"),
         "Payments, kept by the server from the patient's transactions."),
       .meta,

@@ -1,4 +1,4 @@
-/// - SeeAlso: `domain.md`, "Prescription".
+/// - SeeAlso: `docs/domain.md`, "Prescription".
 extension EntityKind {
   public static let prescription = EntityKind(
     name: .prescription, typeName: "Prescription", pluralName: "prescriptions",

@@ -1,6 +1,6 @@
 /// A billing transaction. Completed ones move the patient's `outstandingBalance`.
 ///
-/// - SeeAlso: `domain.md`, "Transaction".
+/// - SeeAlso: `docs/domain.md`, "Transaction".
 extension EntityKind {
   public static let transaction = EntityKind(
     name: .transaction, typeName: "Transaction", pluralName: "transactions",
@@ -21,7 +21,7 @@ extension EntityKind {
         "method", .oneOf(["cash", "credit-card", "check", "insurance", "bank-transfer"]), .optional,
         "How the money moved; required for payments and refunds."),
       Field("date", .date(notInFuture: false), "When it happened."),
-      .text("description", "What it was for."),
+      .prose("description", "What it was for."),
       .status(
         ["pending", "completed", "failed", "voided"],
         "Only completed transactions move the balance."),

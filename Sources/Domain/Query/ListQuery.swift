@@ -3,7 +3,7 @@ public import PortalJSON
 /// A validated `get<Es>(query)`: filter conditions on top-level fields, sort keys, a page size
 /// and where the previous page ended.
 ///
-/// - SeeAlso: `protocol.md`, "`query` for the list methods".
+/// - SeeAlso: `docs/protocol.md`, "`query` for the list methods".
 public struct ListQuery: Sendable {
   public enum Operator: String, Sendable, CaseIterable {
     case eq, ne, lt, lte, gt, gte
@@ -146,8 +146,8 @@ public struct ListQuery: Sendable {
     case .contains:
       let isText: Bool
       switch type {
-      case .text, .email, .oneOf: isText = true
-      case .array(.text, _): isText = true
+      case .text, .line, .email, .phone, .oneOf: isText = true
+      case .array(.text, _, _), .array(.line, _, _): isText = true
       default: isText = false
       }
       guard isText else {

@@ -4,7 +4,7 @@ public import PortalJSON
 /// patient's records. Copying the patient's own name or email into a record is bookkeeping, not
 /// activity, and makes no entry.
 ///
-/// - SeeAlso: `domain.md`, Patient `recentActivity`.
+/// - SeeAlso: `docs/domain.md`, Patient `recentActivity`.
 public enum Activity {
   /// The entry for a change (without its `id`, which is the change's sequence number), or nil
   /// when the change is not activity.

@@ -4,7 +4,7 @@ public import PortalJSON
 /// status, completed payments, appointment dates and the activity log. Pure: the store gathers
 /// the facts, this decides the values.
 ///
-/// - SeeAlso: `domain.md`, "Patient" and "Cross-section rules".
+/// - SeeAlso: `docs/domain.md`, "Patient" and "Cross-section rules".
 public struct PatientSummary: Sendable {
   public var totalAppointments = 0
   public var pendingDocuments = 0

@@ -20,9 +20,11 @@ public struct Validator: Sendable {
   }
 
   /// The canonical client-written fields of `input` (and, on add, opening values), or the
-  /// problems. Server-maintained fields are left for the caller to fill.
+  /// problems. Server-maintained fields are left for the caller to fill; a value a client sends
+  /// for one of them is checked against its type and handed back in `claims`, for the caller to
+  /// hold against the value the server arrives at (see `claims(in:as:errors:)`).
   public func validate(_ input: JSONObject, as kind: EntityKind) -> Result<
-    JSONObject, ValidationFailure
+    Validated, ValidationFailure
   > {
     var errors: [FieldError] = []
     var output = JSONObject()
@@ -33,39 +35,13 @@ public struct Validator: Sendable {
     var stack: [String] = []
     stack.reserveCapacity(8)
     for field in kind.fields {
+      if mode == .add ? !field.isClientWrittenOnAdd : field.isServerMaintained { continue }
       let value = input[field.name].flatMap { $0.isNull ? nil : $0 }
-      var path: JSONPointer { JSONPointer([field.name]) }  // built only for a problem
-      switch field.owner {
-      case .client, .recomputed:
-        break
-      case .openingValue(let movedBy):
-        if mode == .update {
-          if value != nil {
-            errors.append(
-              FieldError(
-                path, "moves only with \(movedBy); record an adjustment transaction instead"))
-          }
-          continue
-        }
-      case .assigned:
-        if value != nil { errors.append(FieldError(path, "is assigned by the server; omit it")) }
-        continue
-      case .kept:
-        if value != nil {
-          errors.append(FieldError(path, "is kept by the server (version and timestamps); omit it"))
-        }
-        continue
-      case .derived(let source):
-        if value != nil { errors.append(FieldError(path, "is derived from \(source); omit it")) }
-        continue
-      case .copied:
-        continue
-      }
       guard let value else {
         switch field.presence {
-        case .required: errors.append(FieldError(path, "is required"))
+        case .required: errors.append(FieldError(field: field.name, "is required"))
         case .defaulted(let defaultValue): output.appendUnchecked(field.name, defaultValue)
-        case .optional, .defaultedFromPatient: break
+        case .optional, .defaultedFromPatient, .whenAny: break
         }
         continue
       }
@@ -75,6 +51,7 @@ public struct Validator: Sendable {
       }
       stack.removeLast()
     }
+    let claims = mode == .add ? self.claims(in: input, as: kind, errors: &errors) : JSONObject()
     for requirement in kind.requirements {
       if let value = output[requirement.when]?.stringValue, requirement.values.contains(value),
         output[requirement.then] == nil,
@@ -84,7 +61,51 @@ public struct Validator: Sendable {
       }
     }
     errors += kind.rules(RuleContext(entity: output))
-    return errors.isEmpty ? .success(output) : .failure(ValidationFailure(errors: errors))
+    return errors.isEmpty
+      ? .success(Validated(fields: output, claims: claims))
+      : .failure(ValidationFailure(errors: errors))
+  }
+
+  /// The values `input` gives for fields the server maintains, in canonical form. Whatever the
+  /// server keeps (`meta`) and, on add, whatever it assigns (`id`) is refused here; every other
+  /// server-owned value (a copy such as `patientName`, a derived field such as `quickStats` or
+  /// `nextAppointment`, the balance after add) is a claim: accepted when it equals the value the
+  /// records give, refused otherwise, once the write knows that value. A `null` claims the field
+  /// is absent.
+  public func claims(in input: JSONObject, as kind: EntityKind, errors: inout [FieldError])
+    -> JSONObject
+  {
+    var claims = JSONObject()
+    for member in input {
+      guard let field = kind.field(named: member.key) else { continue }
+      if mode == .add ? field.isClientWrittenOnAdd : !field.isServerMaintained { continue }
+      switch field.owner {
+      case .kept:
+        errors.append(
+          FieldError(field: field.name, "is kept by the server (version and timestamps); omit it"))
+        continue
+      case .assigned where mode == .add:
+        errors.append(FieldError(field: field.name, "is assigned by the server; omit it"))
+        continue
+      default:
+        break
+      }
+      if member.value.isNull {
+        claims.appendUnchecked(field.name, .null)
+        continue
+      }
+      // A value of the wrong shape cannot be the server's: one problem, saying whose it is.
+      var stack = [field.name]
+      var shape: [FieldError] = []
+      if let canonical = check(member.value, field.type, at: &stack, errors: &shape),
+        shape.isEmpty
+      {
+        claims.appendUnchecked(field.name, canonical)
+      } else {
+        errors.append(FieldError(field: field.name, field.owner.serverOwnedMessage))
+      }
+    }
+    return claims
   }
 
   /// Checks one value against its type at `path`; returns its canonical form, or nil after
@@ -119,6 +140,38 @@ public struct Validator: Sendable {
     case .text(let nonEmpty):
       guard let text = text() else { return nil }
       if nonEmpty && isBlank(text) { return fail("must not be empty") }
+      if TextRules.hasControlCharacter(text, allowingLineBreaks: true) {
+        return fail("must not hold control characters (tab and line breaks are fine)")
+      }
+      return value
+    case .line(let nonEmpty):
+      guard let text = text() else { return nil }
+      if text.isEmpty { return nonEmpty ? fail("must not be empty") : value }
+      if TextRules.hasControlCharacter(text, allowingLineBreaks: false) {
+        return fail("must be one line, without line breaks or control characters")
+      }
+      if TextRules.hasOuterWhiteSpace(text) {
+        return fail(
+          nonEmpty && isBlank(text) ? "must not be empty" : "must not begin or end with white space"
+        )
+      }
+      return value
+    case .phone:
+      guard let text = text() else { return nil }
+      return PhoneNumber.isValid(text)
+        ? value
+        : fail(
+          "must be a phone number: \(PhoneNumber.minimumDigits) to \(PhoneNumber.maximumDigits) digits, with spaces, + - . ( ) and an extension (x123) allowed"
+        )
+    case .birthDate:
+      guard let text = text() else { return nil }
+      guard let date = CalendarDate(text) else {
+        return fail("must be a real calendar date written YYYY-MM-DD")
+      }
+      if date > today { return fail("must not be in the future") }
+      if date < FieldType.earliestBirthDate {
+        return fail("must not be before \(FieldType.earliestBirthDate)")
+      }
       return value
     case .email:
       guard let text = text() else { return nil }
@@ -195,7 +248,7 @@ public struct Validator: Sendable {
           switch field.presence {
           case .required: errors.append(FieldError(JSONPointer(path), "is required"))
           case .defaulted(let defaultValue): output.appendUnchecked(field.name, defaultValue)
-          case .optional, .defaultedFromPatient: break
+          case .optional, .defaultedFromPatient, .whenAny: break
           }
           continue
         }
@@ -204,12 +257,15 @@ public struct Validator: Sendable {
         }
       }
       return .object(output)
-    case .array(let element, let minItems):
+    case .array(let element, let minItems, let maxItems):
       guard case .array(let items) = value else {
         return fail("must be an array, not \(value.typeName)")
       }
       if items.count < minItems {
         return fail("must have at least \(minItems) item\(minItems == 1 ? "" : "s")")
+      }
+      if items.count > maxItems {
+        return fail("must have at most \(maxItems) items")
       }
       var output: [JSONValue] = []
       output.reserveCapacity(items.count)
@@ -238,6 +294,18 @@ func isBlank(_ text: String) -> Bool {
     }
   }
   return true
+}
+
+/// A client's entity after validation: the fields it writes, in canonical form, and the values it
+/// sent for fields the server maintains (held against the server's values when the write ends).
+public struct Validated: Sendable {
+  public var fields: JSONObject
+  public var claims: JSONObject
+
+  public init(fields: JSONObject, claims: JSONObject) {
+    self.fields = fields
+    self.claims = claims
+  }
 }
 
 /// Every problem found in one entity.

@@ -12,7 +12,7 @@
 /// note measured) dirties the inode at every commit, a metadata write the disk then has to take;
 /// watchers still wake on `IN_ATTRIB` and `IN_MODIFY` from a writer that rings that way.
 ///
-/// - SeeAlso: the design note "Cross-process change wake-ups".
+/// - SeeAlso: `docs/design.md`, "Notifications and peers".
 final class PeerWatcher {
   let bellPath: String
   private let directory: String

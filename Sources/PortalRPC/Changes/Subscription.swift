@@ -7,7 +7,7 @@ internal import PortalJSON
 /// - `("*")`: every change.
 /// - `("*", patientId)`: the patient and every record of the patient: a patient's chart.
 ///
-/// - SeeAlso: `protocol.md`, "Notifications".
+/// - SeeAlso: `docs/protocol.md`, "Notifications".
 public struct Subscription: Sendable, Equatable {
   public let id: Int64
   /// nil for `"*"`.

@@ -2,7 +2,7 @@ internal import Domain
 
 /// The parsed command line, before anything touches the disk.
 ///
-/// - SeeAlso: `protocol.md`, "Running it".
+/// - SeeAlso: `docs/protocol.md`, "Running it".
 public struct CommandLineOptions: Sendable, Equatable {
   public enum Action: Sendable, Equatable {
     case serve
@@ -20,6 +20,8 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var maxMessageBytes = ServerConfiguration.defaultMaxMessageBytes
   public var durability: ServerConfiguration.Durability = .full
   public var fixedClock: String?
+  /// The clinic's time zone (`--timezone`); nil for the system's.
+  public var timeZone: String?
   public var busyTimeoutMilliseconds: Int32 = 5000
   public var maxStorePages: Int?
 
@@ -30,16 +32,30 @@ public struct CommandLineOptions: Sendable, Equatable {
     public let message: String
   }
 
-  /// Parses `arguments` (without the program name). Accepts `--name value` and `--name=value`.
+  /// Parses `arguments` (without the program name). Accepts `--name value` and `--name=value`;
+  /// refuses an option given twice and two actions at once.
   public static func parse(_ arguments: [String]) throws(UsageError) -> CommandLineOptions {
     var options = CommandLineOptions()
     var remaining = arguments[...]
+    var seen: Set<String> = []
+    var actionFlag: String?
     while let argument = remaining.popFirst() {
       var name = argument
       var inlineValue: String?
       if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
         name = String(argument[..<equals])
         inlineValue = String(argument[argument.index(after: equals)...])
+      }
+      guard seen.insert(name == "-h" ? "--help" : name).inserted else {
+        throw UsageError(message: "\(name) is given more than once")
+      }
+      func act(_ action: Action) throws(UsageError) {
+        if inlineValue != nil { throw UsageError(message: "\(name) takes no value") }
+        if let actionFlag {
+          throw UsageError(message: "\(actionFlag) and \(name) cannot be used together")
+        }
+        actionFlag = name
+        options.action = action
       }
       func value() throws(UsageError) -> String {
         if let inlineValue { return inlineValue }
@@ -52,18 +68,10 @@ public struct CommandLineOptions: Sendable, Equatable {
         if inlineValue != nil { throw UsageError(message: "\(name) takes no value") }
       }
       switch name {
-      case "--help", "-h":
-        try noValue()
-        options.action = .help
-      case "--version":
-        try noValue()
-        options.action = .version
-      case "--openrpc":
-        try noValue()
-        options.action = .printOpenRPC
-      case "--check":
-        try noValue()
-        options.action = .check
+      case "--help", "-h": try act(.help)
+      case "--version": try act(.version)
+      case "--openrpc": try act(.printOpenRPC)
+      case "--check": try act(.check)
       case "--data-dir":
         let directory = try value()
         guard !directory.isEmpty else { throw UsageError(message: "--data-dir needs a path") }
@@ -115,6 +123,14 @@ public struct CommandLineOptions: Sendable, Equatable {
           )
         }
         options.fixedClock = String(text.dropFirst(6))
+      case "--timezone":
+        let text = try value()
+        guard ClinicTimeZone.isKnown(text) else {
+          throw UsageError(
+            message:
+              "--timezone must name a time zone such as Europe/Berlin, America/New_York or UTC")
+        }
+        options.timeZone = text
       default:
         throw UsageError(
           message: argument.hasPrefix("-")
@@ -124,6 +140,12 @@ public struct CommandLineOptions: Sendable, Equatable {
     if options.inMemory && options.dataDirectory != nil {
       throw UsageError(message: "--data-dir and --in-memory cannot be used together")
     }
+    if options.action == .check && options.inMemory {
+      throw UsageError(message: "--check needs a data directory; --in-memory has nothing to check")
+    }
+    if options.action == .check && options.demo {
+      throw UsageError(message: "--check never changes the store, so --demo cannot be used with it")
+    }
     return options
   }
 
@@ -132,8 +154,8 @@ public struct CommandLineOptions: Sendable, Equatable {
 
     Usage: portal-rpc [--data-dir DIR | --in-memory] [--demo] [--log-level LEVEL]
                       [--max-message-bytes N] [--durability full|normal]
-                      [--busy-timeout-ms N]
-           portal-rpc --check [--data-dir DIR]
+                      [--busy-timeout-ms N] [--timezone ZONE]
+           portal-rpc --check [--data-dir DIR] [--timezone ZONE]
            portal-rpc --help | --version | --openrpc
 
     One JSON-RPC message (or batch) per line on stdin; one response per line on stdout; logs on
@@ -150,6 +172,9 @@ public struct CommandLineOptions: Sendable, Equatable {
                                 disk. normal: faster; survives a crash of this process, not a power cut.
       --busy-timeout-ms N       How long a write waits for another process's lock before it is
                                 refused with -32005 (default 5000).
+      --timezone ZONE           The clinic's time zone (IANA name, e.g. Europe/Berlin; default the
+                                system's): what "today" is for nextAppointment, lastVisit and
+                                dates that may not be in the future.
       --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests).
       --max-store-pages N       Fault injection for tests: the store refuses to grow past N pages
                                 (4 KiB each), as on a full disk.
@@ -160,6 +185,7 @@ public struct CommandLineOptions: Sendable, Equatable {
       -h, --help                Print this help and exit.
 
     Exit status: 0 after shutdown/exit or end of input, 2 for a bad command line,
-    3 when the data directory cannot be used; --check: 0 sound, 1 problems found.
+    3 when the data directory or its store cannot be used; --check: 0 sound, 1 problems
+    found (a damaged store, or another program's file, too), 3 no store to check.
     """
 }

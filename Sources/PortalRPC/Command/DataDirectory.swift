@@ -37,8 +37,10 @@ public enum DataDirectory {
           "cannot use data directory \(path): it is not a directory; pass --data-dir with a directory, or --in-memory"
       )
     }
-    guard access(path, W_OK | X_OK) == 0 || access(path + "/portal.db", R_OK) == 0 else {
-      throw unusable(path, errno)
+    if access(path, W_OK | X_OK) != 0 {
+      let reason = errno  // before the next call replaces it
+      // A directory that cannot be written is still served, read-only, when it holds a store.
+      guard access(path + "/portal.db", R_OK) == 0 else { throw unusable(path, reason) }
     }
     guard let resolved = realpath(path, nil) else { throw unusable(path, errno) }
     defer { free(resolved) }
@@ -55,15 +57,27 @@ public enum DataDirectory {
     var prefix = path.hasPrefix("/") ? "/" : ""
     for component in path.split(separator: "/") {
       prefix += component
-      if mkdir(prefix, 0o700) != 0 && errno != EEXIST && errno != EROFS {
-        throw unusable(path, errno)
+      if mkdir(prefix, 0o700) != 0 {
+        let reason = errno
+        // A read-only file system refuses even a directory that exists: that one is fine.
+        guard reason == EEXIST || reason == EROFS && access(prefix, F_OK) == 0 else {
+          throw unusable(path, reason)
+        }
       }
       prefix += "/"
     }
   }
 
+  /// The line for a failed file-system call, from its `errno`.
   private static func unusable(_ path: String, _ code: Int32) -> Unusable {
-    let reason = String(cString: strerror(code))
+    let reason =
+      switch code {
+      case EACCES, EPERM: "permission denied"
+      case EROFS: "the file system is read-only"
+      case ENOENT: "it does not exist"
+      case ENOTDIR: "a part of its path is not a directory"
+      default: String(cString: strerror(code))
+      }
     return Unusable(
       message:
         "cannot use data directory \(path): \(reason); pass --data-dir with a writable directory, or --in-memory"

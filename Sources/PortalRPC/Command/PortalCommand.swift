@@ -43,6 +43,7 @@ public enum PortalCommand {
     var configuration = ServerConfiguration(
       demo: options.demo, logLevel: options.logLevel, maxMessageBytes: options.maxMessageBytes,
       durability: options.durability, fixedClock: options.fixedClock)
+    configuration.timeZone = options.timeZone
     configuration.busyTimeoutMilliseconds = options.busyTimeoutMilliseconds
     configuration.maxStorePages = options.maxStorePages
     if !options.inMemory {
@@ -59,9 +60,7 @@ public enum PortalCommand {
     do {
       session = try Session.open(configuration: configuration)
     } catch {
-      printError(
-        "cannot use the store in \(configuration.dataDirectory ?? "memory"): \(error); pass --data-dir with another directory, or --in-memory"
-      )
+      printError(storeFailure(error, in: configuration.dataDirectory))
       return unusableDataStatus
     }
     let interface = PortalInterface()
@@ -75,16 +74,22 @@ public enum PortalCommand {
   private static func check(_ options: CommandLineOptions, environment: (String) -> String?)
     -> Int32
   {
-    let report: StoreCheck
     let path: String
     do {
       path = try DataDirectory.resolve(explicit: options.dataDirectory, environment: environment)
-      let store = try Store(inspecting: path)
-      let today = (options.fixedClock.flatMap(Timestamp.init) ?? Clock.system.now()).date
-      report = try StoreCheck.run(store, today: today)
-    } catch let error as DataDirectory.Unusable {
+    } catch {
       printError(error.message)
       return unusableDataStatus
+    }
+    let report: StoreCheck
+    do {
+      let store = try Store(inspecting: path)
+      let today = Clock.clinic(fixed: options.fixedClock, timeZone: options.timeZone).today()
+      report = try StoreCheck.run(store, today: today)
+    } catch let error as StorageError where error.isBadFile {
+      // The store is there but is not a sound PortalRPC store: that is what --check finds.
+      printError(storeFailure(error, in: path))
+      return 1
     } catch {
       printError("cannot check the store: \(error)")
       return unusableDataStatus
@@ -103,6 +108,18 @@ public enum PortalCommand {
         : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found")
     printOut(lines.joined(separator: "\n") + "\n")
     return report.isSound ? 0 : 1
+  }
+
+  /// The one line saying why the store in `directory` cannot be used, and what to do about it.
+  private static func storeFailure(_ error: any Error, in directory: String?) -> String {
+    guard let directory, let error = error as? StorageError, error.isBadFile else {
+      return
+        "cannot use the store in \(directory ?? "memory"): \(error); pass --data-dir with another directory, or --in-memory"
+    }
+    let remedy =
+      error == .damaged ? "restore it from a backup" : "move it away"
+    return error.description(naming: directory + "/" + Store.fileName)
+      + "; \(remedy) or choose another --data-dir"
   }
 
   private static func printOut(_ text: String) { writeAll(1, text) }

@@ -6,7 +6,7 @@ internal import Storage
 /// The methods that make DataSync more than eight tables: updates answered with everything they
 /// touched, atomic message appends and groups, subscriptions and the change feed.
 ///
-/// - SeeAlso: `protocol.md`, "Methods" (the "Plus" table) and "Notifications".
+/// - SeeAlso: `docs/protocol.md`, "Methods" (the "Plus" table) and "Notifications".
 public enum DataSyncMethods {
   static let patientID = Param.required(
     "patientId", .stringOrInteger, "The patient's id.",
@@ -48,7 +48,8 @@ public enum DataSyncMethods {
             ],
           ]
         ),
-        errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable]
+        errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable],
+        idParameter: "patientId"
       ) { call in
         .encoded(
           try call.dataSync.updateRelated(
@@ -74,7 +75,8 @@ public enum DataSyncMethods {
             ],
           ]
         ),
-        errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable]
+        errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable],
+        idParameter: "appointmentId"
       ) { call in
         .encoded(
           try call.dataSync.updateRelated(
@@ -94,7 +96,8 @@ public enum DataSyncMethods {
             schema: EntityMethods.reference("Message")),
         ],
         result: ("MessageThread", EntityMethods.reference("MessageThread")),
-        errors: [.invalidParams, .notFound, .storageUnavailable]
+        errors: [.invalidParams, .notFound, .storageUnavailable],
+        idParameter: "threadId"
       ) { call in
         .encoded(
           try call.dataSync.appendMessage(
@@ -148,7 +151,8 @@ public enum DataSyncMethods {
             "properties": ["subscriptionId": ["type": "integer"]],
           ]
         ),
-        errors: [.invalidParams, .notFound]
+        errors: [.invalidParams, .notFound],
+        idParameter: "entityId"
       ) { call in
         let (type, id) = try subscriptionTarget(call.arguments)
         if let raw = call.arguments["entityId"] {
@@ -315,6 +319,12 @@ public enum DataSyncMethods {
           ParamProblem(path: "/operations/\(index)", message: "must be an object {method, params}"))
         continue
       }
+      for member in object where member.key != "method" && member.key != "params" {
+        problems.append(
+          ParamProblem(
+            path: "/operations/\(index)/\(member.key)",
+            message: "unknown member of an operation; expected method and params"))
+      }
       guard let spec = table[name], allowedInTransaction(name) else {
         problems.append(
           ParamProblem(
@@ -342,7 +352,7 @@ public enum DataSyncMethods {
           results.append(
             try spec.handler(MethodCall(id: call.id, arguments: arguments, session: call.session)))
         } catch {
-          var failure = ResponseError(error)
+          var failure = ResponseError(error, idParameter: spec.idParameter)
           var data = failure.data?.objectValue ?? JSONObject()
           data["index"] = JSONValue(index)
           data["method"] = .string(spec.name)

@@ -5,7 +5,7 @@ internal import PortalJSON
 /// The methods every entity shares, written once: `add<E>`, `sync<E>Data`, `delete<E>`,
 /// `get<E>`, `get<Es>` and `getPatient<Es>`, named and shaped as the seed's `DataSyncContextType`.
 ///
-/// - SeeAlso: `protocol.md`, "Methods: the DataSync context, one to one".
+/// - SeeAlso: `docs/protocol.md`, "Methods: the DataSync context, one to one".
 public enum EntityMethods {
   public static func specs(for kind: EntityKind) -> [MethodSpec] {
     let entity = reference(kind.typeName)
@@ -40,7 +40,8 @@ public enum EntityMethods {
           .optional("expectedVersion", .integer, "The meta.version the update was based on."),
         ],
         result: (kind.typeName, entity),
-        errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable]
+        errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable],
+        idParameter: kind.idParameter
       ) { call in
         .encoded(
           try call.dataSync.sync(
@@ -58,7 +59,8 @@ public enum EntityMethods {
         result: ("DeleteResult", reference("DeleteResult")),
         errors: kind.name == .patient
           ? [.invalidParams, .notFound, .relatedRecordsExist, .storageUnavailable]
-          : [.invalidParams, .notFound, .storageUnavailable]
+          : [.invalidParams, .notFound, .storageUnavailable],
+        idParameter: kind.idParameter
       ) { call in
         .value(
           try call.dataSync.delete(
@@ -70,7 +72,8 @@ public enum EntityMethods {
         summary: "One \(kind.typeName), as stored.",
         params: [idParam],
         result: (kind.typeName, entity),
-        errors: [.invalidParams, .notFound]
+        errors: [.invalidParams, .notFound],
+        idParameter: kind.idParameter
       ) { call in
         .encoded(try call.dataSync.get(kind, id: call.arguments[kind.idParameter]!))
       },
@@ -131,11 +134,12 @@ public enum EntityMethods {
   static var sharedSchemas: JSONObject {
     var message =
       EntityKind.messageThread.field(named: "messages").flatMap { field -> JSONValue? in
-        guard case .array(let element, _) = field.type else { return nil }
+        guard case .array(let element, _, _) = field.type else { return nil }
         return EntityKind.schema(of: element)
       }?.objectValue ?? JSONObject()
-    message["required"] = ["from", "sender", "text"]
-    message["description"] = "A message to append; id and timestamp are filled in when absent."
+    message["required"] = ["from", "text"]
+    message["description"] =
+      "A message to append; id and timestamp are filled in when absent, and so is the sender of a message from the patient (the patient's name)."
     return [
       "Message": .object(message),
       "DeleteResult": [

@@ -2,7 +2,7 @@ public import PortalJSON
 
 /// `initialize`, `shutdown`, `exit`, `ping`, `rpc.discover` and `$/cancelRequest`.
 ///
-/// - SeeAlso: `protocol.md`, "Lifecycle".
+/// - SeeAlso: `docs/protocol.md`, "Lifecycle".
 public enum LifecycleMethods {
   public static let serverName = "portal-rpc"
   public static let serverVersion = "0.1.0"

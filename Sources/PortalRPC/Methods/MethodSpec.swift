@@ -16,6 +16,9 @@ public final class MethodSpec {
   public let errors: [ErrorCode]
   /// `ping` and `rpc.discover` may be called before `initialize`.
   public let allowedBeforeInitialize: Bool
+  /// The parameter holding the id of the record the method looks up: an id of the wrong shape
+  /// for its kind is reported at this parameter's path.
+  public let idParameter: String?
   public let handler: Handler
 
   public init(
@@ -25,6 +28,7 @@ public final class MethodSpec {
     result: (name: String, schema: JSONValue)?,
     errors: [ErrorCode] = [],
     allowedBeforeInitialize: Bool = false,
+    idParameter: String? = nil,
     handler: @escaping Handler
   ) {
     self.name = name
@@ -33,6 +37,7 @@ public final class MethodSpec {
     self.result = result
     self.errors = errors
     self.allowedBeforeInitialize = allowedBeforeInitialize
+    self.idParameter = idParameter
     self.handler = handler
   }
 }

@@ -12,7 +12,7 @@ public enum OpenRPCDocument {
         "title": "PortalRPC",
         "version": .string(LifecycleMethods.serverVersion),
         "description": .string(
-          "The DataSync data backend of a clinical admin portal: newline-delimited JSON-RPC 2.0 on stdin/stdout. See protocol.md and domain.md."
+          "The DataSync data backend of a clinical admin portal: newline-delimited JSON-RPC 2.0 on stdin/stdout. See docs/protocol.md and docs/domain.md."
         ),
       ],
       "methods": .array(methods.map(methodObject)),

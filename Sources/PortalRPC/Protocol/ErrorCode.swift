@@ -1,6 +1,6 @@
 /// A JSON-RPC error code: the standard ones and PortalRPC's own, one documented constant each.
 ///
-/// - SeeAlso: `protocol.md`, "Errors".
+/// - SeeAlso: `docs/protocol.md`, "Errors".
 public struct ErrorCode: RawRepresentable, Hashable, Sendable {
   public let rawValue: Int
 

@@ -5,16 +5,18 @@ internal import Storage
 /// The one place where any error becomes a wire error. Domain and storage errors know nothing of
 /// JSON-RPC; anything unexpected becomes -32603 with an opaque detail (never patient data).
 ///
-/// - SeeAlso: `protocol.md`, "Errors".
+/// - SeeAlso: `docs/protocol.md`, "Errors".
 extension ResponseError {
-  public init(_ error: any Error) {
+  /// `idParameter` names the parameter that carried the record id of the method that failed (its
+  /// `MethodSpec.idParameter`), where a malformed id is reported.
+  public init(_ error: any Error, idParameter: String? = nil) {
     switch error {
     case let error as ResponseError:
       self = error
     case let error as DomainError:
-      self = ResponseError(domain: error)
+      self = ResponseError(domain: error, idParameter: idParameter)
     case let failure as ValidationFailure:
-      self = ResponseError(domain: .invalid(failure))
+      self = ResponseError(domain: .invalid(failure), idParameter: nil)
     case let error as StorageError:
       self = ResponseError(storage: error)
     default:
@@ -22,11 +24,14 @@ extension ResponseError {
     }
   }
 
-  private init(domain error: DomainError) {
+  private init(domain error: DomainError, idParameter: String?) {
     switch error {
     case .invalid(let failure):
       self = .invalidParams(
         failure.errors.map { ParamProblem(path: $0.path.description, message: $0.message) })
+    case .malformedID(_, let expected):
+      self = .invalidParams(
+        path: idParameter.map { JSONPointer([$0]).description } ?? "", expected)
     case .notFound(let type, let id):
       self = ResponseError(
         .notFound, data: ["entityType": .string(type.rawValue), "id": .echoed(id)])
@@ -49,8 +54,8 @@ extension ResponseError {
     switch error {
     case .unavailable(let reason, _):
       self = .withDetail(.storageUnavailable, reason.rawValue + "; nothing was changed")
-    case .unusable(let reason):
-      self = .withDetail(.storageUnavailable, reason + "; nothing was changed")
+    case .unusable, .damaged, .foreign:
+      self = .withDetail(.storageUnavailable, error.description + "; nothing was changed")
     case .failed(let code, _):
       self = .withDetail(.internalError, "a storage operation failed (SQLite code \(code))")
     }

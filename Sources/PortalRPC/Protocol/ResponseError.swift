@@ -35,13 +35,14 @@ public struct ResponseError: Error, Sendable, Equatable {
   }
 }
 
-/// One problem with a request's params: a JSON Pointer and a sentence a person can act on.
+/// One problem with a request's params: a JSON Pointer and a sentence a person can act on. The
+/// pointer repeats only keys that could be ours (`EchoedKey`); any other becomes a placeholder.
 public struct ParamProblem: Sendable, Hashable {
   public var path: String
   public var message: String
 
   public init(path: String, message: String) {
-    self.path = path
+    self.path = EchoedKey.redact(path)
     self.message = message
   }
 }

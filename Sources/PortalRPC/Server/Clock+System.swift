@@ -15,3 +15,18 @@ extension Clock {
       millisecondsSinceEpoch: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
   }
 }
+
+extension Clock {
+  /// The clinic's clock: fixed at `fixed` (`--clock`) or the system's, with days in `timeZone`
+  /// (`--timezone`, already checked) or the system's zone.
+  static func clinic(fixed: String?, timeZone: String?) -> Clock {
+    let base = fixed.flatMap(Timestamp.init).map(Clock.fixed) ?? Clock.system
+    let offset: @Sendable (Timestamp) -> Int
+    do {
+      offset = try ClinicTimeZone.select(timeZone)
+    } catch {
+      offset = { _ in 0 }
+    }
+    return base.inZone(utcOffset: offset)
+  }
+}

@@ -259,7 +259,7 @@ public final class Server {
       return .success(
         try spec.handler(MethodCall(id: request.id, arguments: arguments, session: session)))
     } catch {
-      return .failure(ResponseError(error))
+      return .failure(ResponseError(error, idParameter: spec.idParameter))
     }
   }
 

@@ -17,6 +17,8 @@ public struct ServerConfiguration: Sendable {
   /// A fixed time for every timestamp the server writes (`--clock fixed:…`), for reproducible
   /// transcripts; nil uses the system clock.
   public var fixedClock: String?
+  /// The clinic's time zone (an IANA name), which decides what "today" is; nil for the system's.
+  public var timeZone: String?
   /// How long a write waits for another process's lock.
   public var busyTimeoutMilliseconds: Int32 = 5000
   /// Fault injection: the store refuses to grow past this many pages.

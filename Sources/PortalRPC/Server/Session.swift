@@ -6,7 +6,7 @@ internal import Storage
 /// The state of one client connection: where it is in the lifecycle, which of its requests it has
 /// cancelled, and the services methods use. Confined to the thread that runs the server.
 public final class Session {
-  /// Where the connection is in the lifecycle of `protocol.md`.
+  /// Where the connection is in the lifecycle of `docs/protocol.md`.
   public enum Phase: Sendable {
     case awaitingInitialize
     case running

@@ -36,9 +36,18 @@ final class PortalProcess: @unchecked Sendable {
   private var stderrClosed = false
   private var consumed = 0
 
-  init(arguments: [String], environment: [String: String]? = nil) throws {
-    process.executableURL = Self.executableURL
-    process.arguments = arguments
+  /// `launcher`, when given, is a command that runs the executable (its path is appended, then
+  /// `arguments`), such as one that drops privileges.
+  init(arguments: [String], environment: [String: String]? = nil, launcher: [String] = [])
+    throws
+  {
+    if let command = launcher.first {
+      process.executableURL = URL(fileURLWithPath: command)
+      process.arguments = launcher.dropFirst() + [Self.executableURL.path] + arguments
+    } else {
+      process.executableURL = Self.executableURL
+      process.arguments = arguments
+    }
     if let environment {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }
@@ -206,10 +215,12 @@ final class PortalProcess: @unchecked Sendable {
   }
 
   /// Runs the executable to completion with `input` on stdin.
-  static func run(arguments: [String], input: Data, environment: [String: String]? = nil) throws
-    -> (lines: [String], status: Int32, stderr: String)
-  {
-    let process = try PortalProcess(arguments: arguments, environment: environment)
+  static func run(
+    arguments: [String], input: Data, environment: [String: String]? = nil,
+    launcher: [String] = []
+  ) throws -> (lines: [String], status: Int32, stderr: String) {
+    let process = try PortalProcess(
+      arguments: arguments, environment: environment, launcher: launcher)
     try process.write(input)
     try process.closeInput()
     let (lines, status) = try process.finish()

@@ -14,7 +14,7 @@ struct RequestMutator {
     #"{"jsonrpc":"2.0","id":4,"method":"addAppointment","params":[{"patientId":"P001","date":"2026-03-01","time":"09:00","type":"Check-up","status":"scheduled"}]}"#,
     #"{"jsonrpc":"2.0","id":5,"method":"addTransaction","params":{"transaction":{"patientId":"P001","type":"payment","method":"cash","amount":12.5,"date":"2026-02-01","description":"Visit","status":"completed"}}}"#,
     #"{"jsonrpc":"2.0","id":6,"method":"appendMessage","params":[1,{"sender":"Dr. Chen","senderType":"staff","content":"See you soon"}]}"#,
-    #"{"jsonrpc":"2.0","id":7,"method":"transaction","params":{"operations":[{"method":"syncPatientData","params":["P001",{"phone":"1"}]},{"method":"addAppointment","params":[{"patientId":"P001","date":"2026-03-02","time":"10:00","type":"Visit","status":"scheduled"}]}]}}"#,
+    #"{"jsonrpc":"2.0","id":7,"method":"transaction","params":{"operations":[{"method":"syncPatientData","params":["P001",{"phone":"555-010-0001"}]},{"method":"addAppointment","params":[{"patientId":"P001","date":"2026-03-02","time":"10:00","type":"Visit","status":"scheduled"}]}]}}"#,
     #"{"jsonrpc":"2.0","id":8,"method":"getChangesSince","params":{"sequence":0,"limit":3}}"#,
     #"{"jsonrpc":"2.0","id":9,"method":"subscribeToUpdates","params":{"entityTypes":["patient"]}}"#,
     #"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":3}}"#,

@@ -41,7 +41,7 @@ class PatientEmergencyContact(TypedDict):
     name: str
     # How they are related.
     relationship: str
-    # Contact's phone.
+    # Contact's phone, as typed.
     phone: str
 
 
@@ -137,11 +137,11 @@ class Patient(TypedDict):
     name: str
     # Email address.
     email: str
-    # Phone number.
+    # Phone number, as typed (7 to 15 digits, an extension allowed).
     phone: str
-    # Date of birth; not in the future.
+    # Date of birth; not before 1900-01-01 and not in the future.
     dob: str
-    # Postal address.
+    # Postal address (may span several lines).
     address: str
     # Where the patient stands with the practice.
     status: PatientStatus
@@ -150,11 +150,11 @@ class Patient(TypedDict):
     # What the patient owes. The opening balance may be given on add (default 0); afterwards only
     # completed transactions move it. Default: 0.
     outstandingBalance: Decimal | int
-    # Date of the latest completed appointment; may be set, and is recomputed when the patient's
-    # appointments change.
+    # Read-only. Date of the latest completed appointment on or before today (the clinic's date);
+    # kept by the server.
     lastVisit: NotRequired[str]
-    # Date of the earliest scheduled or confirmed appointment; may be set, and is recomputed when
-    # the patient's appointments change.
+    # Read-only. Date of the earliest scheduled or confirmed appointment on or after today (the
+    # clinic's date); kept by the server, and moved when the day turns.
     nextAppointment: NotRequired[str]
     # The patient's insurance.
     insurance: PatientInsurance
@@ -183,11 +183,11 @@ class NewPatient(TypedDict):
     name: str
     # Email address.
     email: str
-    # Phone number.
+    # Phone number, as typed (7 to 15 digits, an extension allowed).
     phone: str
-    # Date of birth; not in the future.
+    # Date of birth; not before 1900-01-01 and not in the future.
     dob: str
-    # Postal address.
+    # Postal address (may span several lines).
     address: str
     # Where the patient stands with the practice.
     status: PatientStatus
@@ -196,11 +196,11 @@ class NewPatient(TypedDict):
     # What the patient owes. The opening balance may be given on add (default 0); afterwards only
     # completed transactions move it. Default: 0.
     outstandingBalance: NotRequired[Decimal | int]
-    # Date of the latest completed appointment; may be set, and is recomputed when the patient's
-    # appointments change.
+    # Read-only. Date of the latest completed appointment on or before today (the clinic's date);
+    # kept by the server.
     lastVisit: NotRequired[str]
-    # Date of the earliest scheduled or confirmed appointment; may be set, and is recomputed when
-    # the patient's appointments change.
+    # Read-only. Date of the earliest scheduled or confirmed appointment on or after today (the
+    # clinic's date); kept by the server, and moved when the day turns.
     nextAppointment: NotRequired[str]
     # The patient's insurance.
     insurance: PatientInsurance
@@ -208,6 +208,12 @@ class NewPatient(TypedDict):
     emergencyContact: PatientEmergencyContact
     # Medical history; the lists may be empty.
     medicalHistory: PatientMedicalHistory
+    # Read-only. Counts over the patient's records, kept by the server.
+    quickStats: NotRequired[PatientQuickStats]
+    # Read-only. The 20 newest changes to the patient's related records, newest first.
+    recentActivity: NotRequired[list[PatientRecentActivityItem]]
+    # Read-only. Payments, kept by the server from the patient's transactions.
+    billing: NotRequired[PatientBilling]
 
 
 # -------------------- Appointment -----------------------------------------------------------------
@@ -327,8 +333,9 @@ MessageThreadMessagesItem = TypedDict(
         "id": int,
         # Who wrote it.
         "from": MessageThreadMessagesItemFrom,
-        # The writer's name.
-        "sender": str,
+        # The writer's name; in a message from the patient, the patient's name (filled in when
+        # absent, and following a rename).
+        "sender": NotRequired[str],
         # The message.
         "text": str,
         # When it was sent (ISO 8601 with a zone).
@@ -370,7 +377,7 @@ class MessageThread(TypedDict):
     status: MessageThreadStatus
     # Who on staff handles it.
     assignedTo: str
-    # The messages, at least one; appendMessage adds one atomically.
+    # The messages, at least one and at most 5,000; appendMessage adds one atomically.
     messages: list[MessageThreadMessagesItem]
     # Read-only. The newest message's timestamp, kept by the server (a value sent by a client is
     # replaced).
@@ -403,7 +410,7 @@ class NewMessageThread(TypedDict):
     status: MessageThreadStatus
     # Who on staff handles it.
     assignedTo: str
-    # The messages, at least one; appendMessage adds one atomically.
+    # The messages, at least one and at most 5,000; appendMessage adds one atomically.
     messages: list[MessageThreadMessagesItem]
     # Read-only. The newest message's timestamp, kept by the server (a value sent by a client is
     # replaced).
@@ -921,7 +928,8 @@ class NewInsuranceClaim(TypedDict):
 MessageFrom = Literal["admin", "patient", "doctor", "system"]
 
 
-# A message to append; id and timestamp are filled in when absent.
+# A message to append; id and timestamp are filled in when absent, and so is the sender of a message
+# from the patient (the patient's name).
 Message = TypedDict(
     "Message",
     {
@@ -929,8 +937,9 @@ Message = TypedDict(
         "id": NotRequired[int],
         # Who wrote it.
         "from": MessageFrom,
-        # The writer's name.
-        "sender": str,
+        # The writer's name; in a message from the patient, the patient's name (filled in when
+        # absent, and following a rename).
+        "sender": NotRequired[str],
         # The message.
         "text": str,
         # When it was sent (ISO 8601 with a zone).

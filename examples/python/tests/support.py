@@ -51,7 +51,7 @@ def new_patient(name: str = "John Doe", **fields: Any) -> NewPatient:
     return patient
 
 
-def new_appointment(patient_id: str | int, day: str = "2026-02-20") -> NewAppointment:
+def new_appointment(patient_id: str | int, day: str = "2030-02-20") -> NewAppointment:
     """A scheduled follow-up for the patient, as in the seed's handleScheduleAppointment."""
     return {
         "patientId": patient_id,

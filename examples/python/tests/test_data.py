@@ -63,7 +63,9 @@ class SeedSignaturesTest(unittest.TestCase):
         self.patient_id = self.client.addPatient(new_patient())["id"]
 
     def test_sync_across_sections(self) -> None:
-        self.client.addAppointment({**new_appointment(self.patient_id), "patientName": "Old"})
+        with self.assertRaises(InvalidParamsError):  # a copy of the name takes only the name
+            self.client.addAppointment({**new_appointment(self.patient_id), "patientName": "Old"})
+        self.client.addAppointment({**new_appointment(self.patient_id), "patientName": "John Doe"})
         self.client.syncPatientData(self.patient_id, {"name": "New Name", "email": "new@email.com"})
         result = self.client.updatePatientRelatedData(self.patient_id, {"name": "John Doe"})
 
@@ -73,13 +75,13 @@ class SeedSignaturesTest(unittest.TestCase):
         self.assertEqual([a["patientName"] for a in appointments], ["John Doe"])
 
     def test_appointment_creation_updates_patient_data(self) -> None:
-        self.client.addAppointment(new_appointment(self.patient_id, "2024-02-20"))
-        self.client.updatePatientRelatedData(self.patient_id, {"nextAppointment": "2024-02-20"})
-        self.assertEqual(self.client.getPatient(self.patient_id)["nextAppointment"], "2024-02-20")
+        self.client.addAppointment(new_appointment(self.patient_id, "2030-02-05"))
+        self.client.updatePatientRelatedData(self.patient_id, {"nextAppointment": "2030-02-05"})
+        self.assertEqual(self.client.getPatient(self.patient_id)["nextAppointment"], "2030-02-05")
 
     def test_optional_params(self) -> None:
         version = self.client.getPatient(self.patient_id)["meta"]["version"]
-        updated = self.client.syncPatientData(self.patient_id, {"phone": "1"}, version)
+        updated = self.client.syncPatientData(self.patient_id, {"phone": "555-010-0001"}, version)
         self.assertEqual(updated["meta"]["version"], version + 1)
         subscription = self.client.subscribeToUpdates("patient")["subscriptionId"]
         removed = self.client.unsubscribeFromUpdates(subscriptionId=subscription)

@@ -33,9 +33,9 @@ class ServerErrorsTest(unittest.TestCase):
     def test_invalid_params_lists_every_path(self) -> None:
         appointment = self.client.addAppointment(new_appointment(self.patient["id"]))
         with self.assertRaises(InvalidParamsError) as caught:
-            self.client.syncAppointmentData(appointment["id"], {"status": "booked", "room": 4})
+            self.client.syncAppointmentData(appointment["id"], {"status": "booked", "roomNumber": 4})
         paths = sorted(error["path"] for error in caught.exception.errors)
-        self.assertEqual(paths, ["/room", "/status"])
+        self.assertEqual(paths, ["/roomNumber", "/status"])
         self.assertIn("/status must be one of", str(caught.exception))
 
     def test_version_conflict_carries_the_current_record(self) -> None:

@@ -37,12 +37,12 @@ class NotificationsTest(unittest.TestCase):
         received: list[ChangeNotification] = []
         remove = self.client.on_change(received.append)
         remove()
-        self.client.syncPatientData(self.patient_id, {"phone": "1"})
+        self.client.syncPatientData(self.patient_id, {"phone": "555-010-0001"})
         self.assertEqual(received, [])
 
     def test_unsubscribing_stops_the_notifications(self) -> None:
         self.client.unsubscribeFromUpdates("*", self.patient_id)
-        self.client.syncPatientData(self.patient_id, {"phone": "1"})
+        self.client.syncPatientData(self.patient_id, {"phone": "555-010-0001"})
         self.assertEqual(list(self.client.changes(timeout=0)), [])
 
     def test_a_callback_cannot_wait_on_the_client(self) -> None:
@@ -55,7 +55,7 @@ class NotificationsTest(unittest.TestCase):
                 errors.append(error)
 
         self.client.on_change(call_back_into_the_client)
-        self.client.syncPatientData(self.patient_id, {"phone": "1"})
+        self.client.syncPatientData(self.patient_id, {"phone": "555-010-0001"})
         self.assertEqual(len(errors), 1)
 
     def test_a_failing_callback_does_not_stop_the_others(self) -> None:
@@ -66,7 +66,7 @@ class NotificationsTest(unittest.TestCase):
         self.client.on_change(fail)
         self.client.on_change(lambda change: received.set())
         with self.assertLogs("portal_rpc_client", level="ERROR"):
-            self.client.syncPatientData(self.patient_id, {"phone": "1"})
+            self.client.syncPatientData(self.patient_id, {"phone": "555-010-0001"})
         self.assertTrue(received.is_set())
         self.assertEqual(self.client.ping(), "pong")
 
