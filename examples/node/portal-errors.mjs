@@ -4,23 +4,36 @@
  */
 import { entityTypes, errorCodes, fieldNames, methods } from './portal-methods.mjs';
 
-/** What a message shows in place of a key, an id or a quoted text that may be a patient value. */
-const WITHHELD = '*';
+/**
+ * What a message shows in place of a key or a quoted text that may be a patient value: the
+ * placeholder the server puts in a path for such a key.
+ */
+const WITHHELD = '<withheld>';
 
 const fields = new Set(fieldNames);
 const methodNames = new Set(methods.map((method) => method.name));
 
 /**
- * A JSON Pointer as an error message shows it: each key that is a field name of the schema, and
- * each array index, as it is; any other key as WITHHELD, since it may be a value that was sent as
- * a key (`{"Sarah Johnson": ...}`).
+ * Whether a path may show this key: a field or parameter name of the interface, an array index,
+ * or an identifier written for a program (camelCase or snake_case: a mistyped field name); not a
+ * word or anything else, which may be a value sent as a key. The server's rule.
+ * @param {string} key
+ */
+function shownKey(key) {
+  if (key === '' || Buffer.byteLength(key) > 40) return false;
+  return fields.has(key) || /^[0-9]{1,10}$/.test(key) || /^[a-z][A-Za-z0-9_]*[A-Z_][A-Za-z0-9_]*$/.test(key);
+}
+
+/**
+ * A JSON Pointer as an error message shows it: each key that shownKey allows as it is, any other
+ * as WITHHELD (`/insurance/<withheld>` for `{ insurance: { 'Sarah Johnson': … } }`).
  * @param {unknown} pointer
  * @returns {string}
  */
 function shownPath(pointer) {
   if (typeof pointer !== 'string' || !pointer.startsWith('/')) return '/';
-  const keys = pointer.split('/').slice(1);
-  return keys.map((key) => `/${fields.has(key) || /^[0-9]+$/.test(key) ? key : WITHHELD}`).join('');
+  const tokens = pointer.split('/').slice(1);
+  return tokens.map((token) => `/${shownKey(token.replaceAll('~1', '/').replaceAll('~0', '~')) ? token : WITHHELD}`).join('');
 }
 
 /**

@@ -122,17 +122,24 @@ test('an id the server withheld, or one not of the form it assigns, reads as "wi
   assert.equal(notFound('Sarah', 7).message, 'getPatient: Not found (record 7)');
 });
 
-test('a path shows field names and indexes, and * for any other key', () => {
+test('a path shows names and indexes, and <withheld> for other keys, as the server does', () => {
+  // The same rule and placeholder as the server's, for a server that does not (yet) apply them.
   const errors = [
     { path: '/insurance/Sarah Johnson', message: 'unknown field' },
     { path: '/SJ1234', message: 'unknown field' },
+    { path: '/asthma', message: 'unknown field' },
+    { path: '/roomNumber', message: 'unknown field' },
+    { path: '/room_number/a~1b', message: 'unknown field' },
     { path: '/medicalHistory/conditions/0', message: 'must be a string' },
+    { path: '/<withheld>', message: 'unknown field' },
     { path: '', message: 'must be an object' },
   ];
   const error = PortalError.from({ code: -32602, message: 'Invalid params', data: { errors } }, 'addPatient');
   assert.equal(
     error.message,
-    'addPatient: Invalid params (/insurance/* unknown field; /* unknown field; /medicalHistory/conditions/0 must be a string; / must be an object)',
+    'addPatient: Invalid params (/insurance/<withheld> unknown field; /<withheld> unknown field; /<withheld> unknown field; ' +
+      '/roomNumber unknown field; /room_number/<withheld> unknown field; /medicalHistory/conditions/0 must be a string; ' +
+      '/<withheld> unknown field; / must be an object)',
   );
   assert.deepEqual(error.errors, errors); // the data keeps what the server sent
 });
@@ -153,5 +160,5 @@ test('a method not found suggests only known methods; a parse error withholds th
   assert.equal(unknown.message, 'call: Method not found (did you mean getPatient?)');
   const detail = 'duplicate object key "Sarah Johnson" at byte 40';
   const parse = PortalError.from({ code: -32700, message: 'Parse error', data: { detail } }, 'addPatient');
-  assert.equal(parse.message, 'addPatient: Parse error (duplicate object key "*" at byte 40)');
+  assert.equal(parse.message, 'addPatient: Parse error (duplicate object key "<withheld>" at byte 40)');
 });

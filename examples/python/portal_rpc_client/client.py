@@ -72,22 +72,33 @@ def dumps(value: Any) -> str:
 # -------------------- Errors ---------------------------------------------------------------------
 
 
-# What a message shows in place of a key, an id or a quoted text that may be a patient value.
-WITHHELD = "*"
-_DIGITS = re.compile(r"[0-9]+")
+# What a message shows in place of a key or a quoted text that may be a patient value: the
+# placeholder the server puts in a path for such a key.
+WITHHELD = "<withheld>"
+_INDEX = re.compile(r"[0-9]{1,10}")
+_PROGRAM_NAME = re.compile(r"[a-z][A-Za-z0-9_]*[A-Z_][A-Za-z0-9_]*")  # camelCase or snake_case
 _ASSIGNED_PATIENT_ID = re.compile(r"P[0-9]{3,}")  # the form of the ids the server gives patients
 _QUOTED = re.compile(r'"[^"]*"')
 
 
+def shown_key(key: str) -> bool:
+    """Whether a path may show this key: a field or parameter name of the interface, an array
+    index, or an identifier written for a program (camelCase or snake_case: a mistyped field
+    name); not a word or anything else, which may be a value sent as a key. The server's rule."""
+    if not key or len(key.encode("utf-8", "surrogatepass")) > 40:
+        return False
+    return key in FIELD_NAMES or bool(_INDEX.fullmatch(key) or _PROGRAM_NAME.fullmatch(key))
+
+
 def shown_path(pointer: Any) -> str:
-    """A JSON Pointer as an error message shows it: each key that is a field name of the schema,
-    and each array index, as it is; any other key as WITHHELD, since it may be a value that was
-    sent as a key (`{"Sarah Johnson": ...}`)."""
+    """A JSON Pointer as an error message shows it: each key that shown_key allows as it is, any
+    other as WITHHELD (`/insurance/<withheld>` for `{"insurance": {"Sarah Johnson": ...}}`)."""
     if not isinstance(pointer, str) or not pointer.startswith("/"):
         return "/"
-    keys = pointer.split("/")[1:]
+    tokens = pointer.split("/")[1:]
+    unescaped = (token.replace("~1", "/").replace("~0", "~") for token in tokens)
     return "".join(
-        "/" + (key if key in FIELD_NAMES or _DIGITS.fullmatch(key) else WITHHELD) for key in keys
+        "/" + (token if shown_key(key) else WITHHELD) for token, key in zip(tokens, unescaped)
     )
 
 

@@ -148,7 +148,7 @@ class PrivacyTest(unittest.TestCase):
             for value in self.values:
                 self.assertNotIn(value, text)
         self.assertTrue(self.logs, "the server logged nothing at debug level")
-        self.assertIn("Invalid params (-32602): /insurance/* unknown field", written)
+        self.assertIn("Invalid params (-32602): /insurance/<withheld> unknown field", written)
 
 
 if __name__ == "__main__":
