@@ -158,7 +158,9 @@ class MessagesShowNoValuesTest(unittest.TestCase):
         data = {"detail": 'duplicate object key "Sarah Johnson" at byte 40'}
         error = error_from({"code": -32700, "message": "Parse error", "data": data})
         self.assertIsInstance(error, ParseError)
-        self.assertEqual(str(error), 'Parse error (-32700): duplicate object key "<withheld>" at byte 40')
+        self.assertEqual(
+            str(error), 'Parse error (-32700): duplicate object key "<withheld>" at byte 40'
+        )
 
 
 def not_found(entity_type: object, record_id: object) -> dict[str, object]:
