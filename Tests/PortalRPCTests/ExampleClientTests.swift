@@ -41,8 +41,12 @@ struct ExampleClientTests {
     try Self.run(python, "examples/python/generate_types.py", "--check")
     try Self.run(
       python, "-m", "unittest", "discover", "-s", "examples/python/tests", "-t", "examples/python")
-    try Self.run(python, "examples/python/examples/cross_section_flow.py")
-    try Self.run(python, "examples/python/examples/two_windows.py")
+    // The examples import the package `portal_rpc_client`, as after `pip install ./examples/python`.
+    let package = [
+      "PYTHONPATH": PortalProcess.packageRoot.appendingPathComponent("examples/python").path
+    ]
+    try Self.run(python, ["examples/python/examples/cross_section_flow.py"], environment: package)
+    try Self.run(python, ["examples/python/examples/two_windows.py"], environment: package)
   }
 
   /// Runs a command in the package root against this build's `portal-rpc`; records its output
@@ -51,13 +55,16 @@ struct ExampleClientTests {
     try run(executable, arguments)
   }
 
-  static func run(_ executable: String, _ arguments: [String]) throws {
+  static func run(
+    _ executable: String, _ arguments: [String], environment extra: [String: String] = [:]
+  ) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = PortalProcess.packageRoot
     var environment = ProcessInfo.processInfo.environment
     environment["PORTAL_RPC"] = PortalProcess.executableURL.path
+    environment.merge(extra) { _, new in new }
     process.environment = environment
     // A file, not a pipe: a hung child cannot block the read, and the wait below has a limit.
     let log = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -9,6 +9,7 @@ import type {
   ErrorCode,
   ErrorCodeTable,
   InitializeResult,
+  MoneyField,
   PortalMethods,
   PortalNotifications,
   PortalParams,
@@ -35,6 +36,25 @@ export declare const methods: ReadonlyArray<MethodSpec>;
 export declare const notifications: ReadonlyArray<keyof PortalNotifications>;
 /** Every error code the server answers with, by name. */
 export declare const errorCodes: ErrorCodeTable;
+/** The fields that hold money, wherever they appear. */
+export declare const moneyFields: ReadonlyArray<MoneyField>;
+
+/**
+ * T with the number of each money field (MoneyField) replaced by Money. A PortalClient<string>
+ * (spawned with { money: "string" }) receives WithMoney<T, string>, and takes amounts as numbers
+ * or as decimal strings: WithMoney<T, string | number>.
+ */
+export type WithMoney<T, Money> = T extends (...args: any[]) => any
+  ? T
+  : { [K in keyof T]: K extends MoneyField ? SwapNumber<T[K], Money> : WithMoney<T[K], Money> };
+type SwapNumber<V, Money> = V extends number ? Money : V;
+
+/** PortalMethods with money amounts as Money: the methods of a PortalClient<Money>. */
+export type PortalMethodsWith<Money> = {
+  [M in keyof PortalMethods]: PortalMethods[M] extends (...args: infer A) => Promise<infer R>
+    ? (...args: WithMoney<A, Money | number>) => Promise<WithMoney<R, Money>>
+    : never;
+};
 
 /** The executable spawn runs when not told: $PORTAL_RPC, else ../../.build/debug/portal-rpc, else portal-rpc. */
 export declare function defaultCommand(): string;
@@ -55,14 +75,20 @@ export interface SpawnOptions {
   clientInfo?: { name: string; version: string };
   /** Environment variables added to this process's for the server. */
   env?: Record<string, string>;
+  /**
+   * How money amounts come back: JavaScript numbers ("number", the default), or strings of their
+   * exact decimal text ("string"), read without going through a double; with "string", amounts
+   * may also be sent as decimal strings, and go out as JSON numbers exactly as written.
+   */
+  money?: "number" | "string";
 }
 
 /** The events of a PortalClient and their arguments. */
-export interface PortalClientEvents {
+export interface PortalClientEvents<Money = number> {
   /** A change matching a subscription; a request's changes come before its promise settles. */
-  "dataSync/changed": [change: ChangeNotification];
+  "dataSync/changed": [change: WithMoney<ChangeNotification, Money>];
   /** The same as "dataSync/changed". */
-  change: [change: ChangeNotification];
+  change: [change: WithMoney<ChangeNotification, Money>];
   /** A line the server wrote to stderr: its logs, never patient data. */
   log: [line: string];
   /** The process ended; every call still pending has been rejected with ServerExitedError. */
@@ -71,21 +97,26 @@ export interface PortalClientEvents {
   error: [error: Error];
 }
 
-type Listener<E extends keyof PortalClientEvents> = (...args: PortalClientEvents[E]) => void;
+type Listener<E extends keyof PortalClientEvents, Money> = (...args: PortalClientEvents<Money>[E]) => void;
 /** Any other name: the typed overloads take the known ones. */
 type Other<Name extends string | symbol, Known> = Name & (Name extends Known ? never : unknown);
 
 /**
  * One portal-rpc process and the JSON-RPC session with it. Every method of the interface is a
  * method of the client with the seed's positional parameters (PortalMethods); a failed call
- * rejects with the PortalError subclass of its code.
+ * rejects with the PortalError subclass of its code. Money is the type of money amounts: number,
+ * or string for a client spawned with { money: "string" }.
  */
-export declare class PortalClient extends EventEmitter implements PortalMethods {
+export declare class PortalClient<Money extends number | string = number> extends EventEmitter {
   /** Spawns portal-rpc and resolves once initialize has answered. */
-  static spawn(options?: SpawnOptions): Promise<PortalClient>;
+  static spawn(options: SpawnOptions & { money: "string" }): Promise<PortalClient<string>>;
+  static spawn(options?: SpawnOptions & { money?: "number" }): Promise<PortalClient<number>>;
 
-  /** Wraps a portal-rpc process that is running and not yet initialized; most code wants spawn. */
-  constructor(child: ChildProcessWithoutNullStreams);
+  /**
+   * Wraps a portal-rpc process that is running and not yet initialized; most code wants spawn.
+   * With { money: "string" }, write new PortalClient<string>(child, { money: "string" }).
+   */
+  constructor(child: ChildProcessWithoutNullStreams, options?: { money?: "number" | "string" });
 
   /** What initialize answered; set by spawn. */
   initializeResult: InitializeResult | undefined;
@@ -93,9 +124,14 @@ export declare class PortalClient extends EventEmitter implements PortalMethods 
   readonly pid: number | undefined;
   /** The server's exit status once it has exited, else null. */
   readonly exitCode: number | null;
+  /** How money amounts come back. */
+  readonly money: Money extends string ? "string" : "number";
 
   /** Sends a request by method name, with params by position or by name. */
-  call<M extends keyof PortalMethods>(method: M, params?: Parameters<PortalMethods[M]> | PortalParams[M]): ReturnType<PortalMethods[M]>;
+  call<M extends keyof PortalMethods>(
+    method: M,
+    params?: WithMoney<Parameters<PortalMethods[M]>, Money | number> | WithMoney<PortalParams[M], Money | number>,
+  ): Promise<WithMoney<Awaited<ReturnType<PortalMethods[M]>>, Money>>;
   call<M extends string>(method: Other<M, keyof PortalMethods>, params?: unknown[] | Record<string, unknown>): Promise<unknown>;
   /** Sends a notification, which is never answered. */
   notify(method: string, params?: unknown[] | Record<string, unknown>): void;
@@ -104,14 +140,14 @@ export declare class PortalClient extends EventEmitter implements PortalMethods 
   /** Stops the server at once with a signal (SIGTERM by default). */
   kill(signal?: NodeJS.Signals): void;
 
-  on<E extends keyof PortalClientEvents>(event: E, listener: Listener<E>): this;
+  on<E extends keyof PortalClientEvents>(event: E, listener: Listener<E, Money>): this;
   on<E extends string | symbol>(event: Other<E, keyof PortalClientEvents>, listener: (...args: any[]) => void): this;
-  once<E extends keyof PortalClientEvents>(event: E, listener: Listener<E>): this;
+  once<E extends keyof PortalClientEvents>(event: E, listener: Listener<E, Money>): this;
   once<E extends string | symbol>(event: Other<E, keyof PortalClientEvents>, listener: (...args: any[]) => void): this;
-  off<E extends keyof PortalClientEvents>(event: E, listener: Listener<E>): this;
+  off<E extends keyof PortalClientEvents>(event: E, listener: Listener<E, Money>): this;
   off<E extends string | symbol>(event: Other<E, keyof PortalClientEvents>, listener: (...args: any[]) => void): this;
 }
-export interface PortalClient extends PortalMethods {}
+export interface PortalClient<Money extends number | string = number> extends PortalMethodsWith<Money> {}
 
 /** The server answered with a JSON-RPC error; `PortalError.from` picks the subclass for the code. */
 export declare class PortalError extends Error {

@@ -16,10 +16,11 @@ import { EventEmitter, once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PortalError, ServerExitedError } from './portal-errors.mjs';
+import { parseWithMoneyStrings, stringifyWithMoneyStrings } from './portal-json.mjs';
 import { methods } from './portal-methods.mjs';
 
 export * from './portal-errors.mjs';
-export { errorCodes, methods, notifications } from './portal-methods.mjs';
+export { errorCodes, methods, moneyFields, notifications } from './portal-methods.mjs';
 
 /** The protocol version this client speaks. */
 export const PROTOCOL_VERSION = '1.0';
@@ -45,6 +46,7 @@ export class PortalClient extends EventEmitter {
   #exit = null;
   #spawnError = null;
   #stderrTail = [];
+  #money;
 
   /**
    * Spawns portal-rpc and initializes the session.
@@ -57,9 +59,12 @@ export class PortalClient extends EventEmitter {
    * @param {boolean} [options.demo] --demo: fill an empty store with a demo practice.
    * @param {{name: string, version: string}} [options.clientInfo] Who is calling, for initialize.
    * @param {Record<string, string>} [options.env] Environment variables added to this process's.
+   * @param {'number' | 'string'} [options.money] How money amounts come back: as JavaScript numbers
+   *   ('number', the default), or as strings of their exact decimal text ('string'), with which
+   *   amounts may also be sent as such strings.
    * @returns {Promise<PortalClient>} The client, once initialize has answered.
    */
-  static async spawn({ command = defaultCommand(), args = [], dataDir, inMemory, demo, clientInfo, env } = {}) {
+  static async spawn({ command = defaultCommand(), args = [], dataDir, inMemory, demo, clientInfo, env, money } = {}) {
     const flags = [
       ...(dataDir === undefined ? [] : ['--data-dir', dataDir]),
       ...(inMemory ? ['--in-memory'] : []),
@@ -67,7 +72,7 @@ export class PortalClient extends EventEmitter {
       ...args,
     ];
     const child = spawnProcess(command, flags, { env: { ...process.env, ...env }, stdio: 'pipe' });
-    const client = new PortalClient(child);
+    const client = new PortalClient(child, { money });
     try {
       client.initializeResult = await client.initialize(clientInfo ?? DEFAULT_CLIENT_INFO, PROTOCOL_VERSION);
     } catch (error) {
@@ -81,9 +86,13 @@ export class PortalClient extends EventEmitter {
    * Wraps a portal-rpc process that is already running and not yet initialized; most code wants
    * PortalClient.spawn instead.
    * @param {import('node:child_process').ChildProcessWithoutNullStreams} child
+   * @param {object} [options]
+   * @param {'number' | 'string'} [options.money] As for spawn.
    */
-  constructor(child) {
+  constructor(child, { money = 'number' } = {}) {
     super();
+    if (money !== 'number' && money !== 'string') throw new TypeError(`money must be 'number' or 'string', not ${money}`);
+    this.#money = money;
     this.#child = child;
     /** What initialize answered (set by spawn). */
     this.initializeResult = undefined;
@@ -157,12 +166,18 @@ export class PortalClient extends EventEmitter {
     this.#child.kill(signal);
   }
 
+  /** How money amounts come back, 'number' or 'string' (see spawn). */
+  get money() {
+    return this.#money;
+  }
+
   #write(message) {
-    this.#child.stdin.write(`${JSON.stringify(message)}\n`);
+    const text = this.#money === 'string' ? stringifyWithMoneyStrings(message) : JSON.stringify(message);
+    this.#child.stdin.write(`${text}\n`);
   }
 
   #onMessageLine(line) {
-    const message = parseObject(line);
+    const message = parseObject(line, this.#money === 'string' ? parseWithMoneyStrings : JSON.parse);
     if (!message) {
       this.emit('error', new Error(`portal-rpc wrote a line that is not a JSON-RPC message (${line.length} characters)`));
     } else if (typeof message.method === 'string' && !('id' in message)) {
@@ -181,7 +196,8 @@ export class PortalClient extends EventEmitter {
   #onResponse({ id, result, error }) {
     const call = this.#pending.get(id);
     if (!call) {
-      this.emit('error', new Error(`portal-rpc answered a request this client did not send (id ${JSON.stringify(id)})`));
+      const shown = Number.isSafeInteger(id) ? ` (id ${id})` : ''; // this client's ids are integers
+      this.emit('error', new Error(`portal-rpc answered a request this client did not send${shown}`));
       return;
     }
     this.#pending.delete(id);
@@ -241,9 +257,9 @@ function paramsOf(spec, args) {
 }
 
 /** The JSON object a line holds, or null when it holds something else. */
-function parseObject(line) {
+function parseObject(line, parse) {
   try {
-    const value = JSON.parse(line);
+    const value = parse(line);
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null;
   } catch {
     return null;

@@ -2,11 +2,62 @@
  * The exceptions a PortalClient call rejects with: PortalError (and one subclass per JSON-RPC
  * error code) when the server answered with an error, ServerExitedError when it cannot answer.
  */
-import { errorCodes } from './portal-methods.mjs';
+import { entityTypes, errorCodes, fieldNames, methods } from './portal-methods.mjs';
 
 /**
- * The server answered a request with a JSON-RPC error. `code`, `message` (the server's, with the
- * method and the essentials of `data` added) and `data` are the error's; `method` is the request's.
+ * What a message shows in place of a key or a quoted text that may be a patient value: the
+ * placeholder the server puts in a path for such a key.
+ */
+const WITHHELD = '<withheld>';
+
+const fields = new Set(fieldNames);
+const methodNames = new Set(methods.map((method) => method.name));
+
+/**
+ * Whether a path may show this key: a field or parameter name of the interface, an array index,
+ * or an identifier written for a program (camelCase or snake_case: a mistyped field name); not a
+ * word or anything else, which may be a value sent as a key. The server's rule.
+ * @param {string} key
+ */
+function shownKey(key) {
+  if (key === '' || Buffer.byteLength(key) > 40) return false;
+  return fields.has(key) || /^[0-9]{1,10}$/.test(key) || /^[a-z][A-Za-z0-9_]*[A-Z_][A-Za-z0-9_]*$/.test(key);
+}
+
+/**
+ * A JSON Pointer as an error message shows it: each key that shownKey allows as it is, any other
+ * as WITHHELD (`/insurance/<withheld>` for `{ insurance: { 'Sarah Johnson': … } }`).
+ * @param {unknown} pointer
+ * @returns {string}
+ */
+function shownPath(pointer) {
+  if (typeof pointer !== 'string' || !pointer.startsWith('/')) return '/';
+  const tokens = pointer.split('/').slice(1);
+  return tokens.map((token) => `/${shownKey(token.replaceAll('~1', '/').replaceAll('~0', '~')) ? token : WITHHELD}`).join('');
+}
+
+/**
+ * 'patient P001', or 'patient with that id' when the id is not of the form the server assigns (an
+ * integer, or P and digits for a patient): it may be a value sent as an id.
+ * @param {unknown} entityType
+ * @param {unknown} id
+ * @returns {string}
+ */
+function shownRecord(entityType, id) {
+  const kind = entityTypes.includes(entityType) ? entityType : 'record';
+  const assigned = Number.isSafeInteger(id) || (typeof id === 'string' && /^P[0-9]{3,}$/.test(id));
+  return assigned ? `${kind} ${id}` : `${kind} with that id`;
+}
+
+/** A count or a version as a message shows it: an integer, or WITHHELD. */
+const shownCount = (value) => (Number.isSafeInteger(value) ? String(value) : WITHHELD);
+
+/**
+ * The server answered a request with a JSON-RPC error. `code`, `message` and `data` are the
+ * error's; `method` is the request's. The message is the method, the server's message and the
+ * essentials of `data` that name no value (paths, entity types, ids of the form the server
+ * assigns), so it is safe to log. `data` keeps everything, values included: it is not
+ * enumerable, so that printing the error (console.log, util.inspect) leaves it out.
  * `PortalError.from` picks the subclass for the code.
  */
 export class PortalError extends Error {
@@ -20,8 +71,7 @@ export class PortalError extends Error {
     this.name = new.target.name;
     /** @type {number} */
     this.code = code;
-    /** @type {any} */
-    this.data = data;
+    Object.defineProperty(this, 'data', { value: data, enumerable: false, writable: true, configurable: true });
     /** @type {string} */
     this.method = method;
   }
@@ -37,15 +87,28 @@ export class PortalError extends Error {
     return new ErrorClass(error, method);
   }
 
+  /**
+   * How console.log and util.inspect print it: its stack, code and method. (By default they would
+   * also print `errors`, which holds the paths as the server sent them.)
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](depth, options, inspect) {
+    return `${this.stack} ${inspect({ code: this.code, method: this.method }, options)}`;
+  }
+
   /** What the message adds from `data`; subclasses describe their own data. */
   static describe(data) {
-    return data?.detail;
+    return typeof data?.detail === 'string' ? data.detail : undefined;
   }
 }
 
 /** -32700: the server could not parse a line as JSON. */
 export class ParseError extends PortalError {
   static code = errorCodes.ParseError;
+
+  static describe(data) {
+    // The server quotes a duplicate key, which may be a value sent as a key.
+    return super.describe(data)?.replace(/"[^"]*"/g, `"${WITHHELD}"`);
+  }
 }
 
 /** -32600: not a valid request, e.g. a second initialize or a request after shutdown. */
@@ -58,7 +121,8 @@ export class MethodNotFoundError extends PortalError {
   static code = errorCodes.MethodNotFound;
 
   static describe(data) {
-    return data?.suggestions?.length ? `did you mean ${data.suggestions.join(' or ')}?` : undefined;
+    const known = Array.isArray(data?.suggestions) ? data.suggestions.filter((name) => methodNames.has(name)) : [];
+    return known.length ? `did you mean ${known.join(' or ')}?` : undefined;
   }
 
   /** @returns {string[]} */
@@ -72,7 +136,9 @@ export class InvalidParamsError extends PortalError {
   static code = errorCodes.InvalidParams;
 
   static describe(data) {
-    return data?.errors?.map(({ path, message }) => `${path || '/'} ${message}`).join('; ');
+    if (!Array.isArray(data?.errors)) return undefined;
+    const problems = data.errors.filter((problem) => typeof problem === 'object' && problem !== null);
+    return problems.map(({ path, message }) => `${shownPath(path)} ${typeof message === 'string' ? message : ''}`.trimEnd()).join('; ');
   }
 
   /** @returns {{path: string, message: string}[]} */
@@ -91,8 +157,8 @@ export class NotFoundError extends PortalError {
   static code = errorCodes.NotFound;
 
   static describe(data) {
-    // The server leaves out (null) an id that does not look like one, so that no value leaks.
-    return data && [data.entityType, data.id].filter((part) => part != null).join(' ');
+    // The server answers null for an id that does not look like one; shownRecord goes further.
+    return data && shownRecord(data.entityType, data.id);
   }
 
   /** @returns {string} */
@@ -116,7 +182,8 @@ export class VersionConflictError extends PortalError {
   static code = errorCodes.VersionConflict;
 
   static describe(data) {
-    return data && `${data.entityType} ${data.id} is at version ${data.currentVersion}, not ${data.expectedVersion}`;
+    const record = data && shownRecord(data.entityType, data.id);
+    return data && `${record} is at version ${shownCount(data.currentVersion)}, not ${shownCount(data.expectedVersion)}`;
   }
 
   /** @returns {Record<string, unknown>} The record as it is now. */
@@ -135,8 +202,8 @@ export class RelatedRecordsExistError extends PortalError {
   static code = errorCodes.RelatedRecordsExist;
 
   static describe(data) {
-    const counts = Object.entries(data?.related ?? {}).map(([type, count]) => `${count} ${type}`);
-    return data && `${data.entityType} ${data.id} still has ${counts.join(', ')}`;
+    const counts = Object.entries(data?.related ?? {}).map(([type, count]) => `${shownCount(count)} ${/^[A-Za-z]+$/.test(type) ? type : WITHHELD}`);
+    return data && `${shownRecord(data.entityType, data.id)} still has ${counts.join(', ')}`;
   }
 
   /** @returns {Record<string, number>} How many records of each type, e.g. {appointments: 2}. */

@@ -90,3 +90,37 @@ export const errorCodes = {
   Forbidden: -32011,
   RequestCancelled: -32800,
 };
+
+/** The entity types, as errors and notifications name them. */
+export const entityTypes = ["patient", "appointment", "messageThread", "prescription", "document", "carePlan", "transaction", "insuranceClaim"];
+
+/**
+ * Every name a field of a record, a param or a query can have: what an error message may show
+ * of a JSON Pointer. Any other key in a path may be a value sent by mistake as a key.
+ */
+export const fieldNames = [
+  "activePrescriptions", "activities", "address", "allergies", "amount", "appointment",
+  "appointmentId", "approvedAmount", "assignedDoctor", "assignedTo", "billing", "capabilities",
+  "carePlan", "carePlanId", "cascade", "category", "cause", "change", "changes", "claim", "claimId",
+  "claimNumber", "clientInfo", "condition", "conditions", "contains", "createdAt", "createdBy",
+  "cursor", "dataDir", "date", "deleted", "denialReason", "description", "diagnosisCodes",
+  "direction", "dob", "doctorId", "doctorName", "document", "documentId", "dosage", "dueDate",
+  "durationMinutes", "email", "emergencyContact", "endDate", "entity", "entityId", "entityType",
+  "eq", "expectedVersion", "field", "fields", "fileName", "filter", "frequency", "from", "goals",
+  "group", "gt", "gte", "hasMore", "id", "in", "insurance", "items", "lastMessageTime",
+  "lastPayment", "lastSequence", "lastVisit", "limit", "location", "lt", "lte", "medicalHistory",
+  "medication", "medications", "memberId", "message", "messages", "meta", "method", "methods",
+  "mimeType", "name", "ne", "nextAppointment", "nextCursor", "notes", "notifications", "operations",
+  "origin", "outstandingBalance", "paidAmount", "params", "patient", "patientEmail", "patientId",
+  "patientName", "paymentHistory", "pendingDocuments", "pharmacy", "phone", "prescribedBy",
+  "prescribedDate", "prescription", "prescriptionId", "priority", "procedureCodes",
+  "protocolVersion", "provider", "quantity", "query", "quickStats", "recentActivity", "refills",
+  "related", "relationship", "removed", "route", "sender", "sequence", "serverInfo", "serviceDate",
+  "sizeBytes", "sort", "startDate", "status", "subject", "submittedDate", "subscriptionId",
+  "targetDate", "text", "thread", "threadId", "time", "timestamp", "title", "total",
+  "totalAppointments", "transaction", "transactionId", "type", "unreadMessages", "updatedAt",
+  "updates", "uploadDate", "uploadedBy", "version",
+];
+
+/** The fields that hold money (a number with at most two decimals), wherever they appear. */
+export const moneyFields = ["amount", "approvedAmount", "outstandingBalance", "paidAmount"];

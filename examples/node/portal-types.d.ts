@@ -31,7 +31,7 @@ export interface Patient {
   assignedDoctor: string;
   /**
    * What the patient owes. The opening balance may be given on add (default 0); afterwards only completed transactions move it.
-   * Money: at most two decimals. JavaScript reads it as a double: display it as is, do arithmetic in cents.
+   * Money: at most two decimals. A number by default (a double: display it as is, do arithmetic in cents); with { money: "string" }, the exact decimal string.
    * @default 0
    */
   outstandingBalance: number;
@@ -134,7 +134,7 @@ export namespace Patient {
     export interface LastPayment {
       /**
        * Amount paid.
-       * Money: at most two decimals. JavaScript reads it as a double: display it as is, do arithmetic in cents.
+       * Money: at most two decimals. A number by default (a double: display it as is, do arithmetic in cents); with { money: "string" }, the exact decimal string.
        */
       amount: number;
       /**
@@ -151,7 +151,7 @@ export namespace Patient {
       id: number;
       /**
        * Amount paid.
-       * Money: at most two decimals. JavaScript reads it as a double: display it as is, do arithmetic in cents.
+       * Money: at most two decimals. A number by default (a double: display it as is, do arithmetic in cents); with { money: "string" }, the exact decimal string.
        */
       amount: number;
       /**
@@ -548,7 +548,7 @@ export interface Transaction {
   type: "charge" | "payment" | "refund" | "adjustment";
   /**
    * Amount, at most two decimals; greater than 0 except for an adjustment, which may have any sign.
-   * Money: at most two decimals. JavaScript reads it as a double: display it as is, do arithmetic in cents.
+   * Money: at most two decimals. A number by default (a double: display it as is, do arithmetic in cents); with { money: "string" }, the exact decimal string.
    */
   amount: number;
   /** How the money moved; required for payments and refunds. */
@@ -622,17 +622,17 @@ export interface InsuranceClaim {
   submittedDate?: string;
   /**
    * Amount billed, greater than 0.
-   * Money: at most two decimals. JavaScript reads it as a double: display it as is, do arithmetic in cents.
+   * Money: at most two decimals. A number by default (a double: display it as is, do arithmetic in cents); with { money: "string" }, the exact decimal string.
    */
   amount: number;
   /**
    * Amount approved; at most amount.
-   * Money: at most two decimals. JavaScript reads it as a double: display it as is, do arithmetic in cents.
+   * Money: at most two decimals. A number by default (a double: display it as is, do arithmetic in cents); with { money: "string" }, the exact decimal string.
    */
   approvedAmount?: number;
   /**
    * Amount paid; at most amount.
-   * Money: at most two decimals. JavaScript reads it as a double: display it as is, do arithmetic in cents.
+   * Money: at most two decimals. A number by default (a double: display it as is, do arithmetic in cents); with { money: "string" }, the exact decimal string.
    */
   paidAmount?: number;
   /** Where the claim stands. */
@@ -686,6 +686,9 @@ export interface EntityTypeMap {
   transaction: Transaction;
   insuranceClaim: InsuranceClaim;
 }
+
+/** The fields that hold money. A name is money wherever it appears, so a client can tell by name. */
+export type MoneyField = "amount" | "approvedAmount" | "outstandingBalance" | "paidAmount";
 
 // MARK: - Other shared schemas (openrpc.json components)
 

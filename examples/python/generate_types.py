@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate portal_types.py and portal_methods.py from the PortalRPC schema.
+"""Generate the portal_rpc_client package's types.py and methods.py from the PortalRPC schema.
 
     python3 generate_types.py           # (re)write both files
     python3 generate_types.py --check   # exit 1, naming the stale file, when either is out of date
@@ -27,8 +27,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SCHEMA_DIR = HERE.parent.parent / "schema"
-TYPES_FILE = HERE / "portal_types.py"
-METHODS_FILE = HERE / "portal_methods.py"
+PACKAGE_DIR = HERE / "portal_rpc_client"
+TYPES_FILE = PACKAGE_DIR / "types.py"
+METHODS_FILE = PACKAGE_DIR / "methods.py"
 
 WIDTH = 100
 COMPONENT_REF = "#/components/schemas/"
@@ -332,6 +333,50 @@ class PortalMethods(ABC):
 '''
 
 
+def field_names(openrpc: Schema) -> list[str]:
+    """Every property name of every schema in openrpc.json, every param name and filter operator."""
+    names = {param["name"] for method in openrpc["methods"] for param in method["params"]}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        elif isinstance(node, dict):
+            names.update(node.get("properties", {}))
+            names.update(node.get("propertyNames", {}).get("enum", []))
+            for value in node.values():
+                visit(value)
+
+    visit(openrpc)
+    return sorted(names)
+
+
+def string_set(name: str, items: list[str], note: str) -> str:
+    """`NAME = frozenset({...})` with the items wrapped to WIDTH, under a comment."""
+    lines = comment(note, 0) + [f"{name}: frozenset[str] = frozenset("]
+    body = textwrap.wrap(" ".join(f'"{item}",' for item in items), WIDTH - 8)
+    return "\n".join(lines + ["    {"] + ["        " + line for line in body] + ["    }", ")"])
+
+
+def vocabulary(entities: dict[str, Schema], openrpc: Schema) -> str:
+    """The names an error message may repeat: methods, entity types, fields."""
+    order = list(openrpc["components"]["schemas"])
+    by_order = sorted(entities.items(), key=lambda entity: order.index(entity[1]["title"]))
+    entity_types = [file_name.removesuffix(".schema.json") for file_name, _ in by_order]
+    methods = [method["name"] for method in openrpc["methods"]]
+    sets = [
+        string_set("METHOD_NAMES", methods, "Every method of the interface."),
+        string_set("ENTITY_TYPES", entity_types, "The entity types, as errors name them."),
+        string_set(
+            "FIELD_NAMES",
+            field_names(openrpc),
+            "Every name a field of a record, a param or a query can have: what an error message "
+            "may show of a JSON Pointer. Any other key in a path may be a value sent as a key.",
+        ),
+    ]
+    return "\n\n" + "\n\n\n".join(sets) + "\n"
+
+
 def generate() -> dict[Path, str]:
     """The text of each generated file."""
     entities, openrpc = load_schema()
@@ -351,7 +396,7 @@ def generate() -> dict[Path, str]:
         + types_body
         + "\n"
     )
-    methods_body = METHODS_CLASS + "\n" + methods + "\n"
+    methods_body = METHODS_CLASS + "\n" + methods + "\n" + vocabulary(entities, openrpc)
     methods_source = (
         HEADER
         + METHODS_DOC
@@ -359,7 +404,7 @@ def generate() -> dict[Path, str]:
         + "from abc import ABC, abstractmethod\n"
         + imports(methods_body, ["Any", "Literal"], "typing")
         + "\n"
-        + imports(methods_body, list(types.defined), "portal_types")
+        + imports(methods_body, list(types.defined), ".types")
         + methods_body
     )
     return {TYPES_FILE: types_source, METHODS_FILE: methods_source}
@@ -375,11 +420,12 @@ def main() -> int:
     if args.check:
         stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]
         for path in stale:
-            print(f"{path.name} is out of date: run python3 generate_types.py", file=sys.stderr)
+            name = path.relative_to(HERE)
+            print(f"{name} is out of date: run python3 generate_types.py", file=sys.stderr)
         return 1 if stale else 0
     for path, text in files.items():
         path.write_text(text)
-        print(f"wrote {path.name}")
+        print(f"wrote {path.relative_to(HERE)}")
     return 0
 
 

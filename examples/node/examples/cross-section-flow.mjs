@@ -11,7 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PortalClient } from '../portal-client.mjs';
+import { PortalClient } from 'portal-rpc-client'; // this folder, by its package name
 
 const dataDir = await mkdtemp(join(tmpdir(), 'portal-cross-section-'));
 try {

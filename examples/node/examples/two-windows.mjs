@@ -11,7 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PortalClient } from '../portal-client.mjs';
+import { PortalClient } from 'portal-rpc-client'; // this folder, by its package name
 
 /** Each section's entity type, and the method that lists a patient's records of it. */
 const SECTIONS = [

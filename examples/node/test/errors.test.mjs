@@ -1,6 +1,7 @@
 // Every JSON-RPC error becomes the PortalError subclass of its code, holding its data.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { inspect } from 'node:util';
 import {
   errorCodes,
   InvalidParamsError,
@@ -105,4 +106,59 @@ test('every error code of the interface has its own PortalError subclass', TIMEO
     assert.equal(error.code, code);
   }
   assert.equal(PortalError.from({ code: -1, message: 'Other' }, 'm').constructor, PortalError);
+});
+
+// Messages are built from the code, the server's message, field names and the ids the server
+// assigns: what a caller sent by mistake (a name as an id, or as a key) stays out of them.
+const notFound = (entityType, id) => PortalError.from({ code: -32001, message: 'Not found', data: { entityType, id } }, 'getPatient');
+
+test('an id the server withheld, or one not of the form it assigns, reads as "with that id"', () => {
+  assert.equal(notFound('patient', null).message, 'getPatient: Not found (patient with that id)');
+  assert.equal(notFound('patient', 'P404').message, 'getPatient: Not found (patient P404)');
+  assert.equal(notFound('appointment', 7).message, 'getPatient: Not found (appointment 7)');
+  for (const id of ['AET1', 'Sarah', 'P0007x', true, 1.5]) {
+    assert.equal(notFound('patient', id).message, 'getPatient: Not found (patient with that id)', String(id));
+  }
+  assert.equal(notFound('Sarah', 7).message, 'getPatient: Not found (record 7)');
+});
+
+test('a path shows names and indexes, and <withheld> for other keys, as the server does', () => {
+  // The same rule and placeholder as the server's, for a server that does not (yet) apply them.
+  const errors = [
+    { path: '/insurance/Sarah Johnson', message: 'unknown field' },
+    { path: '/SJ1234', message: 'unknown field' },
+    { path: '/asthma', message: 'unknown field' },
+    { path: '/roomNumber', message: 'unknown field' },
+    { path: '/room_number/a~1b', message: 'unknown field' },
+    { path: '/medicalHistory/conditions/0', message: 'must be a string' },
+    { path: '/<withheld>', message: 'unknown field' },
+    { path: '', message: 'must be an object' },
+  ];
+  const error = PortalError.from({ code: -32602, message: 'Invalid params', data: { errors } }, 'addPatient');
+  assert.equal(
+    error.message,
+    'addPatient: Invalid params (/insurance/<withheld> unknown field; /<withheld> unknown field; /<withheld> unknown field; ' +
+      '/roomNumber unknown field; /room_number/<withheld> unknown field; /medicalHistory/conditions/0 must be a string; ' +
+      '/<withheld> unknown field; / must be an object)',
+  );
+  assert.deepEqual(error.errors, errors); // the data keeps what the server sent
+});
+
+test('printing an error leaves its data out; the data is still there', () => {
+  const data = { entityType: 'patient', id: 'P001', currentVersion: 3, expectedVersion: 2, current: { name: 'Sarah Johnson' } };
+  const error = PortalError.from({ code: -32003, message: 'Version conflict', data }, 'syncPatientData');
+  assert.equal(error.message, 'syncPatientData: Version conflict (patient P001 is at version 3, not 2)');
+  assert.doesNotMatch(inspect(error, { depth: 5 }), /Sarah/);
+  assert.doesNotMatch(JSON.stringify(error), /Sarah/);
+  assert.deepEqual(error.current, { name: 'Sarah Johnson' });
+  assert.equal(error.data, data);
+});
+
+test('a method not found suggests only known methods; a parse error withholds the key it quotes', () => {
+  const data = { method: 'Sarah Johnson', suggestions: ['getPatient', 'Sarah'] };
+  const unknown = PortalError.from({ code: -32601, message: 'Method not found', data }, 'call');
+  assert.equal(unknown.message, 'call: Method not found (did you mean getPatient?)');
+  const detail = 'duplicate object key "Sarah Johnson" at byte 40';
+  const parse = PortalError.from({ code: -32700, message: 'Parse error', data: { detail } }, 'addPatient');
+  assert.equal(parse.message, 'addPatient: Parse error (duplicate object key "<withheld>" at byte 40)');
 });

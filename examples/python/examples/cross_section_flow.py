@@ -7,7 +7,8 @@ seed's handleScheduleAppointment does, then calls updatePatientRelatedData(patie
 {nextAppointment: date}). Each section's update is printed as it arrives. Exits 0 when the
 patient's nextAppointment is the new appointment's date, 1 otherwise.
 
-    PORTAL_RPC=/path/to/portal-rpc python3 examples/cross_section_flow.py
+    pip install ./examples/python    # once, in the repository root; or PYTHONPATH=examples/python
+    PORTAL_RPC=/path/to/portal-rpc python3 examples/python/examples/cross_section_flow.py
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ from __future__ import annotations
 import sys
 import tempfile
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # where portal_client.py lives
-
-from portal_client import PortalClient, PortalConnectionError, PortalError  # noqa: E402
-from portal_types import ChangeNotification  # noqa: E402
+from portal_rpc_client import PortalClient, PortalConnectionError, PortalError
+from portal_rpc_client.types import ChangeNotification
 
 
 def show(value: Any) -> str:

@@ -7,7 +7,8 @@ updatePatientRelatedData. B prints the peer notifications (cause.origin == "peer
 and for every record that carried the old name. Exits 0 when B saw all of them with the new name,
 1 otherwise.
 
-    PORTAL_RPC=/path/to/portal-rpc python3 examples/two_windows.py
+    pip install ./examples/python    # once, in the repository root; or PYTHONPATH=examples/python
+    PORTAL_RPC=/path/to/portal-rpc python3 examples/python/examples/two_windows.py
 """
 
 from __future__ import annotations
@@ -15,12 +16,9 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # where portal_client.py lives
-
-from portal_client import PortalClient, PortalConnectionError, PortalError  # noqa: E402
+from portal_rpc_client import PortalClient, PortalConnectionError, PortalError
 
 WAIT_SECONDS = 10.0
 Record = tuple[str, str | int]  # (entityType, id)

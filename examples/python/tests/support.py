@@ -8,8 +8,8 @@ import unittest
 from pathlib import Path
 from typing import Any
 
-from portal_client import PortalClient
-from portal_types import NewAppointment, NewPatient
+from portal_rpc_client import PortalClient
+from portal_rpc_client.types import NewAppointment, NewPatient
 
 PYTHON_DIR = Path(__file__).resolve().parent.parent  # examples/python
 FAKE_SERVER = [sys.executable, str(Path(__file__).with_name("fake_server.py"))]

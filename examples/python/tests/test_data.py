@@ -5,7 +5,7 @@ import unittest
 from decimal import Decimal
 from typing import Any
 
-from portal_client import InvalidParamsError, PortalClient, dumps, loads
+from portal_rpc_client import InvalidParamsError, PortalClient, dumps, loads
 from tests.support import FAKE_SERVER, new_appointment, new_patient, spawn
 
 

@@ -5,14 +5,20 @@ import re
 import subprocess
 import sys
 import unittest
+from pathlib import Path
 
+import portal_rpc_client
 from tests.support import PYTHON_DIR
+
+# Where the package these tests import lives: this folder, or site-packages once installed.
+PACKAGE_HOME = str(Path(portal_rpc_client.__file__).resolve().parent.parent)
 
 
 def run_example(name: str) -> subprocess.CompletedProcess[str]:
-    """Run examples/<name> as a separate process, the way the README shows."""
+    """Run examples/<name> as a separate process, the way the README shows, on this package."""
     command = [sys.executable, str(PYTHON_DIR / "examples" / name)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "PYTHONPATH": PACKAGE_HOME}
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
 
 
 class ExamplesTest(unittest.TestCase):

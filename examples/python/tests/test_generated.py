@@ -1,4 +1,4 @@
-"""portal_types.py and portal_methods.py match the schema they are generated from."""
+"""The package's types.py and methods.py match the schema they are generated from."""
 
 import inspect
 import json
@@ -8,10 +8,11 @@ import sys
 import unittest
 from pathlib import Path
 
-from portal_methods import PortalMethods
+from portal_rpc_client.methods import PortalMethods
 from tests.support import PYTHON_DIR, temp_dir
 
 GENERATOR = PYTHON_DIR / "generate_types.py"
+PACKAGE_DIR = PYTHON_DIR / "portal_rpc_client"
 SCHEMA_DIR = PYTHON_DIR.parent.parent / "schema"
 
 
@@ -30,15 +31,16 @@ class GeneratedFilesTest(unittest.TestCase):
         root = Path(temp_dir(self))  # the same layout: schema/ and examples/python/
         shutil.copytree(SCHEMA_DIR, root / "schema")
         copy = root / "examples" / "python"
-        copy.mkdir(parents=True)
-        for name in ("generate_types.py", "portal_types.py", "portal_methods.py"):
-            shutil.copy(PYTHON_DIR / name, copy / name)
-        (copy / "portal_types.py").write_text("# edited by hand\n")
+        (copy / "portal_rpc_client").mkdir(parents=True)
+        for name in ("generate_types.py", "types.py", "methods.py"):
+            source = PYTHON_DIR / name if name == "generate_types.py" else PACKAGE_DIR / name
+            shutil.copy(source, copy / source.relative_to(PYTHON_DIR))
+        (copy / "portal_rpc_client" / "types.py").write_text("# edited by hand\n")
 
         result = run_check(copy / "generate_types.py")
         self.assertEqual(result.returncode, 1)
-        self.assertIn("portal_types.py is out of date", result.stderr)
-        self.assertNotIn("portal_methods.py", result.stderr)
+        self.assertIn("portal_rpc_client/types.py is out of date", result.stderr)
+        self.assertNotIn("methods.py", result.stderr)
 
     def test_every_openrpc_method_has_a_wrapper_with_its_params(self) -> None:
         openrpc = json.loads((SCHEMA_DIR / "openrpc.json").read_text())

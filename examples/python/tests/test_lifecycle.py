@@ -6,7 +6,7 @@ import subprocess
 import unittest
 from pathlib import Path
 
-from portal_client import (
+from portal_rpc_client import (
     InvalidRequestError,
     PortalClient,
     PortalConnectionError,

@@ -3,7 +3,7 @@
 import threading
 import unittest
 
-from portal_types import ChangeNotification
+from portal_rpc_client.types import ChangeNotification
 from tests.support import new_appointment, new_patient, spawn
 
 
@@ -65,7 +65,7 @@ class NotificationsTest(unittest.TestCase):
         received = threading.Event()
         self.client.on_change(fail)
         self.client.on_change(lambda change: received.set())
-        with self.assertLogs("portal_client", level="ERROR"):
+        with self.assertLogs("portal_rpc_client", level="ERROR"):
             self.client.syncPatientData(self.patient_id, {"phone": "555-010-0001"})
         self.assertTrue(received.is_set())
         self.assertEqual(self.client.ping(), "pong")

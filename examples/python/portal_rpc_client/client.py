@@ -1,6 +1,6 @@
 """PortalClient: the Python client of PortalRPC, the clinical admin portal's data backend.
 
-    from portal_client import PortalClient
+    from portal_rpc_client import PortalClient
 
     with PortalClient.spawn(data_dir="/tmp/portal", demo=True) as client:
         patient = client.getPatient("P001")
@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -30,18 +31,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portal_methods import PortalMethods
-from portal_types import ChangeNotification, InitializeClientInfo, InitializeResult
+from .methods import ENTITY_TYPES, FIELD_NAMES, METHOD_NAMES, PortalMethods
+from .types import ChangeNotification, InitializeClientInfo, InitializeResult
 
 PROTOCOL_VERSION = "1.0"
 DEFAULT_TIMEOUT = 60.0
-CLIENT_INFO: InitializeClientInfo = {"name": "portal_client.py", "version": "1.0"}
-LOCAL_BUILD = Path(__file__).resolve().parent / "../../.build/debug/portal-rpc"
+CLIENT_INFO: InitializeClientInfo = {"name": "portal-rpc-client (Python)", "version": "0.1.0"}
+# The repository's debug build, from examples/python/portal_rpc_client/ (absent once installed).
+LOCAL_BUILD = Path(__file__).resolve().parent / "../../../.build/debug/portal-rpc"
 
 Params = list[Any] | dict[str, Any] | None
 ChangeCallback = Callable[[ChangeNotification], None]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("portal_rpc_client")
 
 
 # -------------------- JSON with exact numbers ----------------------------------------------------
@@ -70,14 +72,61 @@ def dumps(value: Any) -> str:
 # -------------------- Errors ---------------------------------------------------------------------
 
 
+# What a message shows in place of a key or a quoted text that may be a patient value: the
+# placeholder the server puts in a path for such a key.
+WITHHELD = "<withheld>"
+_INDEX = re.compile(r"[0-9]{1,10}")
+_PROGRAM_NAME = re.compile(r"[a-z][A-Za-z0-9_]*[A-Z_][A-Za-z0-9_]*")  # camelCase or snake_case
+_ASSIGNED_PATIENT_ID = re.compile(r"P[0-9]{3,}")  # the form of the ids the server gives patients
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def shown_key(key: str) -> bool:
+    """Whether a path may show this key: a field or parameter name of the interface, an array
+    index, or an identifier written for a program (camelCase or snake_case: a mistyped field
+    name); not a word or anything else, which may be a value sent as a key. The server's rule."""
+    if not key or len(key.encode("utf-8", "surrogatepass")) > 40:
+        return False
+    return key in FIELD_NAMES or bool(_INDEX.fullmatch(key) or _PROGRAM_NAME.fullmatch(key))
+
+
+def shown_path(pointer: Any) -> str:
+    """A JSON Pointer as an error message shows it: each key that shown_key allows as it is, any
+    other as WITHHELD (`/insurance/<withheld>` for `{"insurance": {"Sarah Johnson": ...}}`)."""
+    if not isinstance(pointer, str) or not pointer.startswith("/"):
+        return "/"
+    tokens = pointer.split("/")[1:]
+    unescaped = (token.replace("~1", "/").replace("~0", "~") for token in tokens)
+    return "".join(
+        "/" + (token if shown_key(key) else WITHHELD) for token, key in zip(tokens, unescaped)
+    )
+
+
+def shown_record(entity_type: Any, record_id: Any) -> str:
+    """'patient P001', or 'patient with that id' when the id is not of the form the server
+    assigns (an integer, or P and digits for a patient): it may be a value sent as an id."""
+    kind = entity_type if entity_type in ENTITY_TYPES else "record"
+    if isinstance(record_id, int) and not isinstance(record_id, bool):
+        return f"{kind} {record_id}"
+    if isinstance(record_id, str) and _ASSIGNED_PATIENT_ID.fullmatch(record_id):
+        return f"{kind} {record_id}"
+    return f"{kind} with that id"
+
+
+def _count(value: Any) -> str:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else WITHHELD
+
+
 class PortalError(Exception):
     """An error answer from the server: `code`, `message` and `data` as it sent them.
 
-    str() adds a short detail that names fields, records and ids, never patient values.
+    str() is built from the code, the server's message and a short detail that names fields,
+    entity types and server-assigned ids: never a value, so it is safe to log. `data` holds the
+    rest (a version conflict's current record, say) and is left out of str() and repr().
     """
 
     def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(code, message, data)
+        super().__init__(code, message)  # repr() shows these two, never data
         self.code = code
         self.message = message
         self.data = data
@@ -88,18 +137,23 @@ class PortalError(Exception):
 
     def detail(self) -> str:
         """What went wrong, in a few words (the server's `data.detail` by default)."""
-        return str(self._fields.get("detail", ""))
+        detail = self._fields.get("detail")
+        return detail if isinstance(detail, str) else ""
 
     @property
     def _fields(self) -> dict[str, Any]:
         return self.data if isinstance(self.data, dict) else {}
 
     def _record(self) -> str:
-        return f"{self._fields.get('entityType')} {self._fields.get('id')}"
+        return shown_record(self._fields.get("entityType"), self._fields.get("id"))
 
 
 class ParseError(PortalError):
     """-32700: a line was not JSON."""
+
+    def detail(self) -> str:
+        # The server quotes a duplicate key, which may be a value sent as a key.
+        return _QUOTED.sub(f'"{WITHHELD}"', super().detail())
 
 
 class InvalidRequestError(PortalError):
@@ -115,8 +169,8 @@ class MethodNotFoundError(PortalError):
         return list(self._fields.get("suggestions", []))
 
     def detail(self) -> str:
-        hint = f" (did you mean {', '.join(self.suggestions)}?)" if self.suggestions else ""
-        return f"{self._fields.get('method')}{hint}"
+        known = [name for name in self.suggestions if name in METHOD_NAMES]
+        return f"did you mean {' or '.join(known)}?" if known else ""
 
 
 class InvalidParamsError(PortalError):
@@ -128,7 +182,11 @@ class InvalidParamsError(PortalError):
         return list(self._fields.get("errors", []))
 
     def detail(self) -> str:
-        return "; ".join(f"{error['path'] or '/'} {error['message']}" for error in self.errors)
+        problems = [error for error in self.errors if isinstance(error, dict)]
+        return "; ".join(
+            f"{shown_path(error.get('path'))} {error.get('message', '')}".rstrip()
+            for error in problems
+        )
 
 
 class InternalError(PortalError):
@@ -157,8 +215,8 @@ class VersionConflictError(PortalError):
     def detail(self) -> str:
         fields = self._fields
         return (
-            f"{self._record()} is at version {fields.get('currentVersion')}, "
-            f"not {fields.get('expectedVersion')}"
+            f"{self._record()} is at version {_count(fields.get('currentVersion'))}, "
+            f"not {_count(fields.get('expectedVersion'))}"
         )
 
 
@@ -171,7 +229,10 @@ class RelatedRecordsExistError(PortalError):
         return dict(self._fields.get("related", {}))
 
     def detail(self) -> str:
-        counts = ", ".join(f"{count} {kind}" for kind, count in self.related.items())
+        counts = ", ".join(
+            f"{_count(count)} {kind if kind.isascii() and kind.isalpha() else WITHHELD}"
+            for kind, count in self.related.items()
+        )
         return f"{self._record()} still has {counts}"
 
 
@@ -267,7 +328,7 @@ class PortalClient(PortalMethods):
         """Start portal-rpc and initialize the session.
 
         command: the executable (or an argv to put the options after); by default $PORTAL_RPC,
-        else ../../.build/debug/portal-rpc next to this file, else portal-rpc on PATH.
+        else the repository's debug build (.build/debug/portal-rpc), else portal-rpc on PATH.
         data_dir / in_memory: where the data lives (neither: the server's default directory).
         demo: fill an empty store with the demo practice. env: the process's environment
         (default: this one's).

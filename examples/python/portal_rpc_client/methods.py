@@ -8,7 +8,7 @@
 from abc import ABC, abstractmethod
 from typing import Any, Literal
 
-from portal_types import (
+from .types import (
     Patient,
     NewPatient,
     Appointment,
@@ -436,3 +436,65 @@ class PortalMethods(ABC):
         catches up. Each change has the shape of a dataSync/changed notification's params.
         """
         return self.call("getChangesSince", _positional([sequence], limit))
+
+
+# Every method of the interface.
+METHOD_NAMES: frozenset[str] = frozenset(
+    {
+        "initialize", "shutdown", "exit", "ping", "rpc.discover", "$/cancelRequest", "addPatient",
+        "syncPatientData", "deletePatient", "getPatient", "getPatients", "addAppointment",
+        "syncAppointmentData", "deleteAppointment", "getAppointment", "getAppointments",
+        "getPatientAppointments", "addMessageThread", "syncMessageData", "deleteMessageThread",
+        "getMessageThread", "getMessageThreads", "getPatientMessages", "addPrescription",
+        "syncPrescriptionData", "deletePrescription", "getPrescription", "getPrescriptions",
+        "getPatientPrescriptions", "addDocument", "syncDocumentData", "deleteDocument",
+        "getDocument", "getDocuments", "getPatientDocuments", "addCarePlan", "syncCarePlanData",
+        "deleteCarePlan", "getCarePlan", "getCarePlans", "getPatientCarePlans", "addTransaction",
+        "syncTransactionData", "deleteTransaction", "getTransaction", "getTransactions",
+        "getPatientTransactions", "addInsuranceClaim", "syncInsuranceClaimData",
+        "deleteInsuranceClaim", "getInsuranceClaim", "getInsuranceClaims",
+        "getPatientInsuranceClaims", "updatePatientRelatedData", "updateAppointmentRelatedData",
+        "appendMessage", "transaction", "subscribeToUpdates", "unsubscribeFromUpdates",
+        "getChangesSince",
+    }
+)
+
+
+# The entity types, as errors name them.
+ENTITY_TYPES: frozenset[str] = frozenset(
+    {
+        "patient", "appointment", "messageThread", "prescription", "document", "carePlan",
+        "transaction", "insuranceClaim",
+    }
+)
+
+
+# Every name a field of a record, a param or a query can have: what an error message may show of a
+# JSON Pointer. Any other key in a path may be a value sent as a key.
+FIELD_NAMES: frozenset[str] = frozenset(
+    {
+        "activePrescriptions", "activities", "address", "allergies", "amount", "appointment",
+        "appointmentId", "approvedAmount", "assignedDoctor", "assignedTo", "billing",
+        "capabilities", "carePlan", "carePlanId", "cascade", "category", "cause", "change",
+        "changes", "claim", "claimId", "claimNumber", "clientInfo", "condition", "conditions",
+        "contains", "createdAt", "createdBy", "cursor", "dataDir", "date", "deleted",
+        "denialReason", "description", "diagnosisCodes", "direction", "dob", "doctorId",
+        "doctorName", "document", "documentId", "dosage", "dueDate", "durationMinutes", "email",
+        "emergencyContact", "endDate", "entity", "entityId", "entityType", "eq", "expectedVersion",
+        "field", "fields", "fileName", "filter", "frequency", "from", "goals", "group", "gt", "gte",
+        "hasMore", "id", "in", "insurance", "items", "lastMessageTime", "lastPayment",
+        "lastSequence", "lastVisit", "limit", "location", "lt", "lte", "medicalHistory",
+        "medication", "medications", "memberId", "message", "messages", "meta", "method", "methods",
+        "mimeType", "name", "ne", "nextAppointment", "nextCursor", "notes", "notifications",
+        "operations", "origin", "outstandingBalance", "paidAmount", "params", "patient",
+        "patientEmail", "patientId", "patientName", "paymentHistory", "pendingDocuments",
+        "pharmacy", "phone", "prescribedBy", "prescribedDate", "prescription", "prescriptionId",
+        "priority", "procedureCodes", "protocolVersion", "provider", "quantity", "query",
+        "quickStats", "recentActivity", "refills", "related", "relationship", "removed", "route",
+        "sender", "sequence", "serverInfo", "serviceDate", "sizeBytes", "sort", "startDate",
+        "status", "subject", "submittedDate", "subscriptionId", "targetDate", "text", "thread",
+        "threadId", "time", "timestamp", "title", "total", "totalAppointments", "transaction",
+        "transactionId", "type", "unreadMessages", "updatedAt", "updates", "uploadDate",
+        "uploadedBy", "version",
+    }
+)
