@@ -171,13 +171,14 @@ public struct ExactDecimal: Sendable, Hashable, Comparable {
           exponentNegative = bytes[index] == UInt8(ascii: "-")
           index += 1
         }
+        // Saturates at the limit: `exponent * 10 + digit` is computed only when it stays within
+        // it (the limit times ten does not fit in 64 bits).
+        let limit = ExactDecimal.exponentLimit
         while index < bytes.count {
-          if exponent < ExactDecimal.exponentLimit {
-            exponent = exponent * 10 + Int(bytes[index] &- UInt8(ascii: "0"))
-          }
+          let digit = Int(bytes[index] &- UInt8(ascii: "0"))
+          exponent = exponent > (limit - digit) / 10 ? limit : exponent * 10 + digit
           index += 1
         }
-        exponent = min(exponent, ExactDecimal.exponentLimit)
         if exponentNegative { exponent = -exponent }
       }
       exponent -= fractionDigits

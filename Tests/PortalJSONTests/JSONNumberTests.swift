@@ -29,6 +29,20 @@ struct JSONNumberTests {
     #expect(number("1e30").decimal.scaledInt64(decimals: 2) == nil)
   }
 
+  @Test("exponents too large for 64 bits saturate instead of overflowing")
+  func hugeExponents() {
+    // Reading each of these exponents once trapped on overflow, which took the whole server down
+    // for a request id like `1e10000000000000000000`.
+    for text in ["1e10000000000000000000", "1e9999999999999999999", "2E+99999999999999999999999"] {
+      #expect(number(text).int64Value == nil)
+      #expect(number(text) > number("1e400"))
+      #expect(number("-" + text) < number("-1e400"))
+    }
+    #expect(number("1e-10000000000000000000") > number("0"))
+    #expect(number("1e-10000000000000000000") < number("1e-400"))
+    #expect(number("1e-10000000000000000000").decimal.scaledInt64(decimals: 2) == nil)
+  }
+
   @Test("only JSON grammar is accepted")
   func grammar() {
     #expect(JSONNumber("1.5e3") != nil)
