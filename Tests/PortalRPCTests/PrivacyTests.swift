@@ -101,6 +101,19 @@ struct PrivacyTests {
     try expectError("subscribeToUpdates", #"{"entityTypes":[\#(quoted)]}"#)
     try expectError(name, #"[\#(quoted)]"#)
 
+    // Patient values where keys go: a field name, a nested key, a filter field and operator, a
+    // sort field, a parameter name, an operation's member. Every one is an error, and no error
+    // may repeat the key.
+    for secret in secrets.sorted() {
+      let key = JSONValue.string(secret).description
+      try expectError("syncPatientData", #"["\#(patientID)",{\#(key):1,"insurance":{\#(key):1}}]"#)
+      try expectError("getPatients", #"[{"filter":{\#(key):1,"name":{\#(key):1}}}]"#)
+      try expectError("getAppointments", #"[{"sort":[{"field":\#(key)}],\#(key):1}]"#)
+      try expectError("getPatient", #"{"patientId":"\#(patientID)",\#(key):1}"#)
+      try expectError(
+        "transaction", #"[[{"method":"getPatient","params":["\#(patientID)"],\#(key):1}]]"#)
+    }
+
     // Lines that are not requests, holding patient values.
     for line in [
       #"{"jsonrpc":"2.0","id":900001,"method":"addPatient","params":[{"name":\#(quoted),"email":"\#(email)""#,

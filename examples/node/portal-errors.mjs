@@ -21,7 +21,7 @@ const methodNames = new Set(methods.map((method) => method.name));
  */
 function shownKey(key) {
   if (key === '' || Buffer.byteLength(key) > 40) return false;
-  return fields.has(key) || /^[0-9]{1,10}$/.test(key) || /^[a-z][A-Za-z0-9_]*[A-Z_][A-Za-z0-9_]*$/.test(key);
+  return fields.has(key) || /^(0|[1-9][0-9]{0,3})$/.test(key) || /^[a-z][A-Za-z0-9_]*[A-Z_][A-Za-z0-9_]*$/.test(key);
 }
 
 /**

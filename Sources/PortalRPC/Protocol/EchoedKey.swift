@@ -3,7 +3,7 @@ internal import Domain
 /// Which object keys an error's path may repeat. A client can put anything where a key goes (an
 /// email address as a field name, a patient's name as a filter field), so a key is echoed only
 /// when it could be one of ours: a field or parameter name of the interface, a query word, an
-/// array index, or a camelCase or snake_case identifier (a mistyped field name). Anything else,
+/// array index (at most four digits), or a camelCase or snake_case identifier (a mistyped field name). Anything else,
 /// a single lowercase word included ("asthma"), becomes `placeholder`.
 enum EchoedKey {
   static let placeholder = "<withheld>"
@@ -40,7 +40,11 @@ enum EchoedKey {
     guard !token.isEmpty, token.utf8.count <= 40 else { return false }
     if known.contains(token) { return true }
     let bytes = Array(token.utf8)
-    if bytes.allSatisfy({ (0x30...0x39).contains($0) }) { return bytes.count <= 10 }
+    if bytes.allSatisfy({ (0x30...0x39).contains($0) }) {
+      // An array index (no list holds more than 5,000 items); a longer number, or one with a
+      // leading zero, is more likely a code or a number from the record.
+      return bytes.count <= 4 && (bytes.count == 1 || bytes[0] != 0x30)
+    }
     guard (0x61...0x7A).contains(bytes[0]),
       bytes.allSatisfy({
         (0x61...0x7A).contains($0) || (0x41...0x5A).contains($0) || (0x30...0x39).contains($0)

@@ -75,7 +75,7 @@ def dumps(value: Any) -> str:
 # What a message shows in place of a key or a quoted text that may be a patient value: the
 # placeholder the server puts in a path for such a key.
 WITHHELD = "<withheld>"
-_INDEX = re.compile(r"[0-9]{1,10}")
+_INDEX = re.compile(r"0|[1-9][0-9]{0,3}")
 _PROGRAM_NAME = re.compile(r"[a-z][A-Za-z0-9_]*[A-Z_][A-Za-z0-9_]*")  # camelCase or snake_case
 _ASSIGNED_PATIENT_ID = re.compile(r"P[0-9]{3,}")  # the form of the ids the server gives patients
 _QUOTED = re.compile(r'"[^"]*"')
