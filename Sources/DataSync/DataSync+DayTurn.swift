@@ -9,6 +9,9 @@ struct DayTurn {
 }
 
 extension DataSync {
+  /// True when the clinic's date may have changed since the derived dates were last moved.
+  public var isDayTurnDue: Bool { clock.now() >= dayTurn.dueAt }
+
   /// The method a day turn's changes name as their cause.
   public static let dayTurnMethod = "dayTurned"
 
@@ -18,7 +21,7 @@ extension DataSync {
   /// the turn can move is brought up to date in a write of its own, whose changes reach
   /// subscribers like any other. The store remembers the day it last turned to, so the first
   /// process of the day does the work and the others find nothing to do.
-  func turnDayIfDue() {
+  public func turnDayIfDue() {
     let now = clock.now()
     guard now >= dayTurn.dueAt, !store.isReadOnly else { return }
     let today = clock.date(of: now)

@@ -139,6 +139,29 @@ struct RecordRulesTests {
     #expect(check.status == 0, "\(check.lines)")
   }
 
+  @Test("a window that waits through midnight hears the derived dates move")
+  func midnightWhileIdle() throws {
+    // The clock starts a second before midnight in UTC and runs.
+    let portal = try server(["--clock", "start:2026-01-31T23:59:59.000Z", "--timezone", "UTC"])
+    try portal.call("addPatient", id: 1, params: "[\(Self.patient)]")
+    try portal.call(
+      "addAppointment", id: 2,
+      params:
+        #"[{"patientId":"P001","date":"2026-01-31","time":"10:00 AM","type":"Visit","status":"scheduled"}]"#
+    )
+    #expect(
+      result(try portal.call("getPatient", id: 3, params: #"["P001"]"#))?["nextAppointment"]
+        == "2026-01-31")
+    try portal.call("subscribeToUpdates", id: 4, params: #"["patient","P001"]"#)
+    // No request follows: the turn comes from the idle loop.
+    let lines = try portal.waitUntil(timeout: 10) { lines in
+      lines.contains { $0.contains(#""cause":{"method":"dayTurned""#) }
+    }
+    let turn = try #require(lines.first { $0.contains(#""cause":{"method":"dayTurned""#) })
+    #expect(turn.contains(#""fields":["nextAppointment"]"#))
+    #expect(!turn.contains(#""nextAppointment":"#))
+  }
+
   @Test("a derived or copied field takes only the value the server holds")
   func serverOwnedValues() throws {
     let portal = try server()

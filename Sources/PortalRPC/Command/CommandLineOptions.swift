@@ -20,6 +20,8 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var maxMessageBytes = ServerConfiguration.defaultMaxMessageBytes
   public var durability: ServerConfiguration.Durability = .full
   public var fixedClock: String?
+  /// A clock that starts at this time and runs (`--clock start:…`), for tests of the day turn.
+  public var clockStart: String?
   /// The clinic's time zone (`--timezone`); nil for the system's.
   public var timeZone: String?
   public var busyTimeoutMilliseconds: Int32 = 5000
@@ -116,13 +118,15 @@ public struct CommandLineOptions: Sendable, Equatable {
         options.maxStorePages = pages
       case "--clock":
         let text = try value()
-        guard text.hasPrefix("fixed:"), Timestamp(String(text.dropFirst(6))) != nil else {
+        let mode = text.prefix { $0 != ":" }
+        let time = String(text.dropFirst(mode.count + 1))
+        guard mode == "fixed" || mode == "start", Timestamp(time) != nil else {
           throw UsageError(
             message:
-              "--clock must be fixed:<ISO 8601 time with zone>, e.g. fixed:2026-01-31T09:15:00.000Z"
+              "--clock must be fixed:<ISO 8601 time with zone> or start:<time>, e.g. fixed:2026-01-31T09:15:00.000Z"
           )
         }
-        options.fixedClock = String(text.dropFirst(6))
+        if mode == "fixed" { options.fixedClock = time } else { options.clockStart = time }
       case "--timezone":
         let text = try value()
         guard ClinicTimeZone.isKnown(text) else {
@@ -175,7 +179,8 @@ public struct CommandLineOptions: Sendable, Equatable {
       --timezone ZONE           The clinic's time zone (IANA name, e.g. Europe/Berlin; default the
                                 system's): what "today" is for nextAppointment, lastVisit and
                                 dates that may not be in the future.
-      --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests).
+      --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests);
+                                start:TIME starts the clock at TIME and lets it run.
       --max-store-pages N       Fault injection for tests: the store refuses to grow past N pages
                                 (4 KiB each), as on a full disk.
       --check                   Check the store in the data directory (integrity, DataSync's

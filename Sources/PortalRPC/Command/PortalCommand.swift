@@ -44,6 +44,7 @@ public enum PortalCommand {
       demo: options.demo, logLevel: options.logLevel, maxMessageBytes: options.maxMessageBytes,
       durability: options.durability, fixedClock: options.fixedClock)
     configuration.timeZone = options.timeZone
+    configuration.clockStart = options.clockStart
     configuration.busyTimeoutMilliseconds = options.busyTimeoutMilliseconds
     configuration.maxStorePages = options.maxStorePages
     if !options.inMemory {
@@ -84,7 +85,9 @@ public enum PortalCommand {
     let report: StoreCheck
     do {
       let store = try Store(inspecting: path)
-      let today = Clock.clinic(fixed: options.fixedClock, timeZone: options.timeZone).today()
+      let today = Clock.clinic(
+        fixed: options.fixedClock, start: options.clockStart, timeZone: options.timeZone
+      ).today()
       report = try StoreCheck.run(store, today: today)
     } catch let error as StorageError where error.isBadFile {
       // The store is there but is not a sound PortalRPC store: that is what --check finds.

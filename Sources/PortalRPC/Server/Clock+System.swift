@@ -17,10 +17,19 @@ extension Clock {
 }
 
 extension Clock {
-  /// The clinic's clock: fixed at `fixed` (`--clock`) or the system's, with days in `timeZone`
-  /// (`--timezone`, already checked) or the system's zone.
-  static func clinic(fixed: String?, timeZone: String?) -> Clock {
-    let base = fixed.flatMap(Timestamp.init).map(Clock.fixed) ?? Clock.system
+  /// The clinic's clock: fixed at `fixed` or running from `start` (`--clock`), else the system's,
+  /// with days in `timeZone` (`--timezone`, already checked) or the system's zone.
+  static func clinic(fixed: String?, start: String?, timeZone: String?) -> Clock {
+    var base = fixed.flatMap(Timestamp.init).map(Clock.fixed) ?? Clock.system
+    if let start = start.flatMap(Timestamp.init) {
+      let began = Clock.system.now().millisecondsSinceEpoch
+      base = Clock {
+        Timestamp(
+          millisecondsSinceEpoch: start.millisecondsSinceEpoch
+            + Clock.system.now()
+            .millisecondsSinceEpoch - began)
+      }
+    }
     let offset: @Sendable (Timestamp) -> Int
     do {
       offset = try ClinicTimeZone.select(timeZone)

@@ -315,6 +315,7 @@ public final class Server {
 
   /// Another process may have committed: owe this client the notifications for it.
   public func deliverPeerChanges(wokenByWatcher: Bool) {
+    if !wokenByWatcher { turnDayWhileIdle() }
     do {
       if wokenByWatcher {
         try session.notifier.wake(at: output.count)
@@ -328,6 +329,28 @@ public final class Server {
   }
 
   /// What the transport waits on besides input: a descriptor and how long it may sleep.
+  /// The clinic's day turned while the client waited with subscriptions: the derived dates move
+  /// now, and subscribed windows hear of it within the safety poll, not at their next request.
+  private func turnDayWhileIdle() {
+    guard session.dataSync.isDayTurnDue else { return }
+    let offset = output.count
+    let mark = session.notifier.mark
+    session.dataSync.turnDayIfDue()
+    let wrote = session.dataSync.loggedChanges != nil
+    session.publishOwnChanges()
+    do {
+      try session.dataSync.commit()
+      if wrote { session.notifier.ringBell() }
+    } catch {
+      session.dataSync.rollback()
+      output.truncate(to: offset)
+      session.owed.removeAll { $0.offset >= offset }
+      session.notifier.mark = mark
+      session.log.warn(
+        "the day turn could not be written yet (code \(ResponseError(error).code)); retried later")
+    }
+  }
+
   public var wakeDescriptor: Int32? { session.notifier.wakeDescriptor }
   public var idleTimeoutMilliseconds: Int32? { session.notifier.idleTimeoutMilliseconds }
 }

@@ -17,6 +17,8 @@ public struct ServerConfiguration: Sendable {
   /// A fixed time for every timestamp the server writes (`--clock fixed:…`), for reproducible
   /// transcripts; nil uses the system clock.
   public var fixedClock: String?
+  /// A clock that starts at this time and then runs (`--clock start:…`); nil for the system's.
+  public var clockStart: String?
   /// The clinic's time zone (an IANA name), which decides what "today" is; nil for the system's.
   public var timeZone: String?
   /// How long a write waits for another process's lock.

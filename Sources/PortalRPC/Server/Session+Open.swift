@@ -12,7 +12,9 @@ extension Session {
   /// Opens the store the configuration names (creating and migrating it as needed), fills it
   /// with the demo practice when asked and empty, and returns a session over it.
   public static func open(configuration: ServerConfiguration) throws -> Session {
-    let clock = Clock.clinic(fixed: configuration.fixedClock, timeZone: configuration.timeZone)
+    let clock = Clock.clinic(
+      fixed: configuration.fixedClock, start: configuration.clockStart,
+      timeZone: configuration.timeZone)
     let options = Store.Options(
       synchronousFull: configuration.durability == .full,
       busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
