@@ -23,7 +23,7 @@ extension DataSync {
   /// process of the day does the work and the others find nothing to do.
   public func turnDayIfDue() {
     let now = clock.now()
-    guard now >= dayTurn.dueAt, !store.isReadOnly else { return }
+    guard now >= dayTurn.dueAt, !store.isReadOnly, !isInSavepoint else { return }
     let today = clock.date(of: now)
     dayTurn.dueAt = clock.nextDayStart(after: now)
     guard dayTurn.day != today else { return }

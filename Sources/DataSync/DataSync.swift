@@ -29,6 +29,9 @@ public final class DataSync {
   private var heldClaims: [(kind: EntityKind, key: RecordKey, claims: JSONObject)] = []
   /// The clinic's date the derived dates were last brought up to, and when it may next change.
   var dayTurn = DayTurn()
+  /// How many savepoints are open: a day turn runs only outside them, so that a request that
+  /// fails cannot take the turn down with it.
+  private var savepointDepth = 0
 
   public init(store: Store, clock: Clock, origin: String) {
     self.store = store
@@ -49,6 +52,8 @@ public final class DataSync {
   /// One savepoint: `body`, the derived fields it made stale, and its claims.
   func savepoint<T>(method: String, _ body: (Context) throws -> T) throws -> T {
     let logged = loggedChanges
+    savepointDepth += 1
+    defer { savepointDepth -= 1 }
     do {
       return try store.inSavepoint {
         let now = clock.now()
@@ -92,7 +97,11 @@ public final class DataSync {
   public func rollback() {
     store.rollback()
     loggedChanges = nil
+    dayTurn = DayTurn()  // a day turn in the lost commit is looked at again
   }
+
+  /// True while a request's savepoint is open.
+  var isInSavepoint: Bool { savepointDepth > 0 }
 
   /// Hands over the sequence numbers logged since the last call: the request's notifications.
   public func takeLoggedChanges() -> ClosedRange<Int64>? {
