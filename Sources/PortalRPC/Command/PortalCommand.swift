@@ -37,6 +37,8 @@ public enum PortalCommand {
       return 0
     case .check:
       return check(options, environment: environment)
+    case .backup, .restore, .export:
+      return maintain(options, environment: environment)
     case .serve:
       break
     }
@@ -103,6 +105,52 @@ public enum PortalCommand {
         : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found")
     printOut(lines.joined(separator: "\n") + "\n")
     return report.isSound ? 0 : 1
+  }
+
+  /// `backup`, `restore` and `export`: one line on stdout when done (on stderr for `export`,
+  /// whose stdout is the data), or one line on stderr and the status the error maps to.
+  private static func maintain(_ options: CommandLineOptions, environment: (String) -> String?)
+    -> Int32
+  {
+    let now = options.fixedClock.flatMap(Timestamp.init) ?? Clock.system.now()
+    let timeout = options.busyTimeoutMilliseconds
+    do throws(MaintenanceError) {
+      let directory: String
+      do {
+        directory = try DataDirectory.resolve(
+          explicit: options.dataDirectory, environment: environment)
+      } catch {
+        throw .directory(error.message)
+      }
+      switch options.action {
+      case .backup(let destination):
+        printOut(
+          try BackupCommand.run(
+            directory: directory, destination: destination, force: options.force,
+            busyTimeout: timeout, today: now.date) + "\n")
+      case .restore(let source):
+        let prepared: String
+        do {
+          prepared = try DataDirectory.prepare(directory)
+        } catch {
+          throw .directory(error.message)
+        }
+        printOut(
+          try RestoreCommand.run(
+            directory: prepared, source: source, busyTimeout: timeout, now: now) + "\n")
+      case .export:
+        printError(
+          try ExportCommand.run(
+            directory: directory, output: options.outputFile, force: options.force,
+            busyTimeout: timeout, progress: printError))
+      default:
+        preconditionFailure("main hands only backup, restore and export to maintain")
+      }
+      return 0
+    } catch {
+      printError(error.message)
+      return error.status
+    }
   }
 
   private static func printOut(_ text: String) { writeAll(1, text) }
