@@ -69,6 +69,7 @@ export const methods = [
   { name: "subscribeToUpdates", notification: false, params: [{ name: "entityType", required: true }, { name: "entityId", required: false }] },
   { name: "unsubscribeFromUpdates", notification: false, params: [{ name: "entityType", required: false }, { name: "entityId", required: false }, { name: "subscriptionId", required: false }] },
   { name: "getChangesSince", notification: false, params: [{ name: "sequence", required: true }, { name: "limit", required: false }] },
+  { name: "exportPatient", notification: false, params: [{ name: "patientId", required: true }] },
 ];
 
 /** The notifications the server sends. */

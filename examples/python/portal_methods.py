@@ -45,6 +45,7 @@ from portal_types import (
     Subscription,
     Removed,
     Changes,
+    PatientChart,
 )
 
 
@@ -436,3 +437,9 @@ class PortalMethods(ABC):
         catches up. Each change has the shape of a dataSync/changed notification's params.
         """
         return self.call("getChangesSince", _positional([sequence], limit))
+
+    def exportPatient(self, patientId: str | int) -> PatientChart:
+        """The patient's whole chart: the patient and every record of every type that belongs to
+        it, each as stored and each list by id, read in one consistent snapshot.
+        """
+        return self.call("exportPatient", [patientId])
