@@ -105,6 +105,7 @@ struct RestoreCommandTests {
       arguments: ["restore", backup.path, "--data-dir", fresh.path], input: Data())
     #expect(restored.status == 0, "stderr: \(restored.stderr)")
     #expect(!restored.lines.joined().contains("kept as"))
+    #expect(try Self.files(backup) == ["portal.db"], "reading the backup left files beside it")
     #expect(try permissions(fresh) == 0o700)
     let served = try PortalProcess.run(
       arguments: ["--data-dir", fresh.path], input: requestLines([("getPatient", #"["P001"]"#)]))

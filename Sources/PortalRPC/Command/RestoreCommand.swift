@@ -36,12 +36,11 @@ enum RestoreCommand {
     }
     // The backup is copied into the data directory first (checked, synced), so that replacing
     // the store is one rename within one file system.
+    // A backup is read as a lone file (immutable when no -wal is beside it), even inside a
+    // directory: reading it then leaves nothing beside it.
     let backup: Store
     do throws(StorageError) {
-      backup =
-        try sourceIsDirectory
-        ? Store(inspecting: source, busyTimeoutMilliseconds: busyTimeout)
-        : Store(inspectingFile: sourceFile, busyTimeoutMilliseconds: busyTimeout)
+      backup = try Store(inspectingFile: sourceFile, busyTimeoutMilliseconds: busyTimeout)
     } catch {
       throw .store(sourceFile, error)
     }
