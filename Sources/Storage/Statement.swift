@@ -88,10 +88,12 @@ final class Statement {
   }
 
   /// Lends the column's bytes without copying them; valid only inside `body`.
-  func withBytes<R>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+  func withBytes<R>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows
+    -> R
+  {
     let pointer = sqlite3_column_text(handle, column)
     let count = Int(sqlite3_column_bytes(handle, column))
-    return body(UnsafeBufferPointer(start: pointer, count: count))
+    return try body(UnsafeBufferPointer(start: pointer, count: count))
   }
 }
 

@@ -19,6 +19,9 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case busy = "the store is locked by another process and stayed locked past the busy timeout"
     case ioError = "the disk reported an I/O error"
     case cannotOpen = "the store file cannot be opened"
+    case beingRestored =
+      "the store is being replaced by portal-rpc restore; try again once it is done"
+    case inUse = "another process has the store open"
   }
 
   public var description: String { description(naming: "the store file") }

@@ -9,7 +9,8 @@ public import Domain
 /// Writes happen in `BEGIN IMMEDIATE` transactions, each request in its own savepoint, so several
 /// requests can share one commit (and one fsync) while each still succeeds or fails alone.
 ///
-/// Not Sendable: one thread owns a store. Other processes may open the same file.
+/// Not Sendable: one thread owns a store. Other processes may open the same file; each holds the
+/// data directory's `StoreLock` shared while it has the store open.
 public final class Store {
   public struct Options: Sendable {
     /// `full`: a commit is on disk before it returns. `normal`: it survives a crash of this
@@ -42,6 +43,9 @@ public final class Store {
   /// The store's file, or nil when it lives in memory.
   public let path: String?
   let database: Database
+  /// This process's share of the data directory's lock, held while the store is open (nil in
+  /// memory, for a lone file, or where no lock file can be made).
+  private let lock: StoreLock?
   /// Runs checkpoints off the request path (file stores only).
   private let checkpointer: Checkpointer?
 
@@ -51,6 +55,10 @@ public final class Store {
     now: Timestamp
   ) throws(StorageError) {
     path = directory.map { $0 + "/" + Store.fileName }
+    // The lock comes first: a restore must not replace the file between our open and our lock.
+    lock = try directory.flatMap { directory throws(StorageError) in
+      try StoreLock.shared(directory, timeout: options.busyTimeoutMilliseconds)
+    }
     database = try Database(path: path)
     database.setBusyTimeout(milliseconds: options.busyTimeoutMilliseconds)
     checkpointer = path.map { Checkpointer(path: $0, busyTimeout: options.busyTimeoutMilliseconds) }
@@ -103,19 +111,46 @@ public final class Store {
   public func waitForCheckpoint() { checkpointer?.wait() }
 
   /// Opens an existing store without changing it (no migration, no journal-mode switch): for
-  /// `--check`. Nil when there is no store file in `directory`.
-  public init(inspecting directory: String, busyTimeoutMilliseconds: Int32 = 5000)
+  /// `--check`, `backup` and `export`. Throws `unusable` when there is no store in `directory`.
+  public convenience init(inspecting directory: String, busyTimeoutMilliseconds: Int32 = 5000)
     throws(StorageError)
   {
     let file = directory + "/" + Store.fileName
     guard access(file, F_OK) == 0 else {
       throw StorageError.unusable("there is no store (\(Store.fileName)) in \(directory)")
     }
-    path = file
+    let lock = try StoreLock.shared(directory, timeout: busyTimeoutMilliseconds)
     // Nobody can write a store on a read-only medium, and SQLite could not create the `-shm`
     // file it needs to read a WAL store there; with no `-wal` left over, the file is complete.
     let mayChange = access(directory, W_OK) == 0 || access(file + "-wal", F_OK) == 0
-    let database = try Database(path: file, access: mayChange ? .readOnly : .immutable)
+    try self.init(
+      file: file, access: mayChange ? .readOnly : .immutable, lock: lock,
+      busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+  }
+
+  /// Opens the store file at `file` without changing it, outside any data directory: a backup
+  /// to check or to restore from. A file that no process serves and that has no `-wal` beside
+  /// it is complete, and is read as `immutable` (SQLite then creates no file beside it).
+  public convenience init(inspectingFile file: String, busyTimeoutMilliseconds: Int32 = 5000)
+    throws(StorageError)
+  {
+    guard access(file, R_OK) == 0 else {
+      throw StorageError.unusable("there is no readable store file at \(file)")
+    }
+    let complete = access(file + "-wal", F_OK) != 0
+    try self.init(
+      file: file, access: complete ? .immutable : .readOnly, lock: nil,
+      busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+  }
+
+  private init(
+    file: String, access: Database.Access, lock: StoreLock?, busyTimeoutMilliseconds: Int32
+  )
+    throws(StorageError)
+  {
+    path = file
+    self.lock = lock
+    let database = try Database(path: file, access: access)
     database.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
     guard try database.ownership() != .foreign else { throw StorageError.foreign }
     self.database = database

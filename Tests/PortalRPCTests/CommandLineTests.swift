@@ -21,6 +21,22 @@ struct CommandLineTests {
     #expect(try CommandLineOptions.parse(["--help"]).action == .help)
   }
 
+  @Test("backup, restore and export take their path and options")
+  func subcommands() throws {
+    let backup = try CommandLineOptions.parse(["backup", "/b", "--data-dir=/d", "--force"])
+    #expect(backup.action == .backup(destination: "/b"))
+    #expect(backup.dataDirectory == "/d")
+    #expect(backup.force)
+    #expect(
+      try CommandLineOptions.parse(["restore", "--data-dir", "/d", "/b"]).action
+        == .restore(source: "/b"))
+    let export = try CommandLineOptions.parse(["export", "--format", "jsonl", "--output", "/o"])
+    #expect(export.action == .export)
+    #expect(export.exportFormat == .jsonl)
+    #expect(export.outputFile == "/o")
+    #expect(try CommandLineOptions.parse(["backup", "--help"]).action == .help)
+  }
+
   @Test(
     "mistakes are refused with a message",
     arguments: [
@@ -28,6 +44,11 @@ struct CommandLineTests {
       ["--max-message-bytes", "0"], ["--durability", "sometimes"],
       ["--in-memory", "--data-dir", "/x"],
       ["--demo=yes"], ["stray"], ["--clock", "now"], ["--clock", "fixed:2026-02-30T00:00:00Z"],
+      ["backup"], ["backup", "/a", "/b"], ["backup", "/a", "--demo"],
+      ["backup", "/a", "--in-memory"],
+      ["restore"], ["restore", "/a", "--force"], ["export"], ["export", "--format", "csv"],
+      ["export", "--format", "jsonl", "/a"], ["export", "--format", "jsonl", "--force"],
+      ["--force"], ["--format", "jsonl"], ["--output", "/o"], ["--check", "backup", "/a"],
     ])
   func mistakes(arguments: [String]) {
     #expect(throws: CommandLineOptions.UsageError.self) {

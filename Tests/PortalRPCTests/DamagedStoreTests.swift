@@ -49,8 +49,9 @@ struct DamagedStoreTests {
     #expect(check.status == 1)
     #expect(check.stderr == "portal-rpc: \(sentence)\n")
 
-    let input = Data(#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#.utf8 + [0x0A])
-    let served = try PortalProcess.run(arguments: ["--data-dir", data.path], input: input)
+    // No input: the server must refuse the store before it reads any (and a line written to a
+    // process that already exited would only race with its exit).
+    let served = try PortalProcess.run(arguments: ["--data-dir", data.path], input: Data())
     #expect(served.status == 3)
     #expect(served.lines.isEmpty)
     #expect(served.stderr == "portal-rpc: \(sentence)\n")

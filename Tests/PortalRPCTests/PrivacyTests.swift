@@ -147,6 +147,50 @@ struct PrivacyTests {
     }
   }
 
+  @Test("backup, restore and export print no patient value, when they succeed or fail")
+  func maintenanceCommandsKeepQuiet() throws {
+    let data = try temporaryDirectory("privacy-data")
+    _ = try PortalProcess.run(arguments: ["--data-dir", data.path, "--demo"], input: Data())
+    let export = try PortalProcess.run(
+      arguments: ["export", "--format", "jsonl", "--data-dir", data.path], input: Data())
+    #expect(export.status == 0)
+    var secrets = Set<String>()
+    for line in export.lines { Self.collectStrings(try JSONParser.parse(line), into: &secrets) }
+    let vocabulary = try Self.schemaVocabulary()
+    secrets = secrets.filter { $0.count >= 4 && !vocabulary.contains($0) && !Self.isIdentifier($0) }
+    #expect(secrets.count > 50, "the demo practice should hold plenty of patient values")
+
+    let backup = try temporaryDirectory("privacy-backup")
+    let restored = try temporaryDirectory("privacy-restored")
+    let file = backup.appendingPathComponent("clinic.jsonl").path
+    var printed = [export.stderr]
+    func run(_ arguments: [String]) throws {
+      let result = try PortalProcess.run(arguments: arguments, input: Data())
+      printed += [result.stderr] + result.lines
+    }
+    let exportToFile = ["export", "--format", "jsonl", "--data-dir", data.path, "--output", file]
+    for arguments in [
+      ["backup", backup.path, "--data-dir", data.path],
+      ["backup", backup.path, "--data-dir", data.path],  // exists
+      exportToFile, exportToFile,  // exists
+      ["restore", backup.path, "--data-dir", restored.path],
+      ["restore", backup.path, "--data-dir", restored.path],  // replaces, keeps the old one
+    ] {
+      try run(arguments)
+    }
+    try breakInvariant(in: backup)
+    try breakInvariant(in: data)
+    try run(["restore", backup.path, "--data-dir", restored.path])  // fails the checks
+    try run(["backup", backup.path + "/again.db", "--data-dir", data.path])  // fails the checks
+    #expect(printed.filter { $0.contains("failed the store checks") }.count == 2)
+    #expect(printed.contains { $0.contains("already exists") })
+    for secret in secrets.sorted() {
+      #expect(
+        !printed.contains { $0.contains(secret) },
+        "a command printed a patient value (\(secret.count) characters)")
+    }
+  }
+
   /// The error member of a response line, without a conflict's `data.current`.
   static func errorWithoutCurrent(_ line: String) -> String {
     guard let response = try? JSONParser.parse(line) else { return line }

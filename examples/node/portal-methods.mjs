@@ -69,6 +69,7 @@ export const methods = [
   { name: "subscribeToUpdates", notification: false, params: [{ name: "entityType", required: true }, { name: "entityId", required: false }] },
   { name: "unsubscribeFromUpdates", notification: false, params: [{ name: "entityType", required: false }, { name: "entityId", required: false }, { name: "subscriptionId", required: false }] },
   { name: "getChangesSince", notification: false, params: [{ name: "sequence", required: true }, { name: "limit", required: false }] },
+  { name: "exportPatient", notification: false, params: [{ name: "patientId", required: true }] },
 ];
 
 /** The notifications the server sends. */
@@ -100,26 +101,27 @@ export const entityTypes = ["patient", "appointment", "messageThread", "prescrip
  */
 export const fieldNames = [
   "activePrescriptions", "activities", "address", "allergies", "amount", "appointment",
-  "appointmentId", "approvedAmount", "assignedDoctor", "assignedTo", "billing", "capabilities",
-  "carePlan", "carePlanId", "cascade", "category", "cause", "change", "changes", "claim", "claimId",
-  "claimNumber", "clientInfo", "condition", "conditions", "contains", "createdAt", "createdBy",
-  "cursor", "dataDir", "date", "deleted", "denialReason", "description", "diagnosisCodes",
-  "direction", "dob", "doctorId", "doctorName", "document", "documentId", "dosage", "dueDate",
-  "durationMinutes", "email", "emergencyContact", "endDate", "entity", "entityId", "entityType",
-  "eq", "expectedVersion", "field", "fields", "fileName", "filter", "frequency", "from", "goals",
-  "group", "gt", "gte", "hasMore", "id", "in", "insurance", "items", "lastMessageTime",
-  "lastPayment", "lastSequence", "lastVisit", "limit", "location", "lt", "lte", "medicalHistory",
-  "medication", "medications", "memberId", "message", "messages", "meta", "method", "methods",
-  "mimeType", "name", "ne", "nextAppointment", "nextCursor", "notes", "notifications", "operations",
-  "origin", "outstandingBalance", "paidAmount", "params", "patient", "patientEmail", "patientId",
+  "appointmentId", "appointments", "approvedAmount", "assignedDoctor", "assignedTo", "billing",
+  "capabilities", "carePlan", "carePlanId", "carePlans", "cascade", "category", "cause", "change",
+  "changes", "claim", "claimId", "claimNumber", "clientInfo", "condition", "conditions", "contains",
+  "createdAt", "createdBy", "cursor", "dataDir", "date", "deleted", "denialReason", "description",
+  "diagnosisCodes", "direction", "dob", "doctorId", "doctorName", "document", "documentId",
+  "documents", "dosage", "dueDate", "durationMinutes", "email", "emergencyContact", "endDate",
+  "entity", "entityId", "entityType", "eq", "expectedVersion", "field", "fields", "fileName",
+  "filter", "frequency", "from", "goals", "group", "gt", "gte", "hasMore", "id", "in", "insurance",
+  "insuranceClaims", "items", "lastMessageTime", "lastPayment", "lastSequence", "lastVisit",
+  "limit", "location", "lt", "lte", "medicalHistory", "medication", "medications", "memberId",
+  "message", "messageThreads", "messages", "meta", "method", "methods", "mimeType", "name", "ne",
+  "nextAppointment", "nextCursor", "notes", "notifications", "operations", "origin",
+  "outstandingBalance", "paidAmount", "params", "patient", "patientEmail", "patientId",
   "patientName", "paymentHistory", "pendingDocuments", "pharmacy", "phone", "prescribedBy",
-  "prescribedDate", "prescription", "prescriptionId", "priority", "procedureCodes",
+  "prescribedDate", "prescription", "prescriptionId", "prescriptions", "priority", "procedureCodes",
   "protocolVersion", "provider", "quantity", "query", "quickStats", "recentActivity", "refills",
   "related", "relationship", "removed", "route", "sender", "sequence", "serverInfo", "serviceDate",
   "sizeBytes", "sort", "startDate", "status", "subject", "submittedDate", "subscriptionId",
   "targetDate", "text", "thread", "threadId", "time", "timestamp", "title", "total",
-  "totalAppointments", "transaction", "transactionId", "type", "unreadMessages", "updatedAt",
-  "updates", "uploadDate", "uploadedBy", "version",
+  "totalAppointments", "transaction", "transactionId", "transactions", "type", "unreadMessages",
+  "updatedAt", "updates", "uploadDate", "uploadedBy", "version",
 ];
 
 /** The fields that hold money (a number with at most two decimals), wherever they appear. */

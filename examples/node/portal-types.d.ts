@@ -933,6 +933,24 @@ export interface Changes {
   hasMore: boolean;
 }
 
+export interface PatientChart {
+  patient: Patient;
+  /** Every Appointment record of the patient, by id. */
+  appointments: Appointment[];
+  /** Every MessageThread record of the patient, by id. */
+  messageThreads: MessageThread[];
+  /** Every Prescription record of the patient, by id. */
+  prescriptions: Prescription[];
+  /** Every Document record of the patient, by id. */
+  documents: Document[];
+  /** Every CarePlan record of the patient, by id. */
+  carePlans: CarePlan[];
+  /** Every Transaction record of the patient, by id. */
+  transactions: Transaction[];
+  /** Every InsuranceClaim record of the patient, by id. */
+  insuranceClaims: InsuranceClaim[];
+}
+
 /** Every method of the interface, with its params in positional order. */
 export interface PortalMethods {
   /**
@@ -1305,6 +1323,12 @@ export interface PortalMethods {
    * @param limit At most this many (default 100, at most 1000).
    */
   getChangesSince(sequence: number, limit?: number): Promise<Changes>;
+  /**
+   * The patient's whole chart: the patient and every record of every type that belongs to it, each as stored and each list by id, read in one consistent snapshot.
+   * Errors: InvalidParams, NotFound, StorageUnavailable.
+   * @param patientId The patient's id.
+   */
+  exportPatient(patientId: string | number): Promise<PatientChart>;
 }
 
 /** Every method's params by name, for call(method, {…}). */
@@ -1369,6 +1393,7 @@ export interface PortalParams {
   subscribeToUpdates: { entityType: "*" | "patient" | "appointment" | "messageThread" | "prescription" | "document" | "carePlan" | "transaction" | "insuranceClaim"; entityId?: string | number };
   unsubscribeFromUpdates: { entityType?: string | number; entityId?: string | number; subscriptionId?: number };
   getChangesSince: { sequence: number; limit?: number };
+  exportPatient: { patientId: string | number };
 }
 
 // MARK: - Helpers

@@ -10,6 +10,19 @@ public struct CommandLineOptions: Sendable, Equatable {
     case version
     case printOpenRPC
     case check
+    /// `backup DEST`: a checked copy of the store at DEST (a file, or a directory to hold
+    /// `portal.db`).
+    case backup(destination: String)
+    /// `restore SRC`: replaces the store with the checked copy at SRC (a file or a directory).
+    case restore(source: String)
+    /// `export --format jsonl`: every record, one JSON line each.
+    case export
+  }
+
+  /// What `export` writes.
+  public enum ExportFormat: String, Sendable, Equatable {
+    /// One `{"entityType":…,"entity":{…}}` object per line.
+    case jsonl
   }
 
   public var action: Action = .serve
@@ -26,6 +39,11 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var timeZone: String?
   public var busyTimeoutMilliseconds: Int32 = 5000
   public var maxStorePages: Int?
+  /// `backup` and `export --output`: replace a file that is already there.
+  public var force = false
+  public var exportFormat: ExportFormat?
+  /// `export`: the file to write (stdout when nil).
+  public var outputFile: String?
 
   public init() {}
 
@@ -41,6 +59,12 @@ public struct CommandLineOptions: Sendable, Equatable {
     var remaining = arguments[...]
     var seen: Set<String> = []
     var actionFlag: String?
+    var subcommand: String?
+    var operand: String?
+    var given: [String] = []
+    if let first = remaining.first, ["backup", "restore", "export"].contains(first) {
+      subcommand = remaining.popFirst()
+    }
     while let argument = remaining.popFirst() {
       var name = argument
       var inlineValue: String?
@@ -69,6 +93,7 @@ public struct CommandLineOptions: Sendable, Equatable {
       func noValue() throws(UsageError) {
         if inlineValue != nil { throw UsageError(message: "\(name) takes no value") }
       }
+      if argument.hasPrefix("-") { given.append(name) }
       switch name {
       case "--help", "-h": try act(.help)
       case "--version": try act(.version)
@@ -135,10 +160,30 @@ public struct CommandLineOptions: Sendable, Equatable {
               "--timezone must name a time zone such as Europe/Berlin, America/New_York or UTC")
         }
         options.timeZone = text
+      case "--force":
+        try noValue()
+        options.force = true
+      case "--format":
+        let text = try value()
+        guard let format = ExportFormat(rawValue: text) else {
+          throw UsageError(message: "--format must be jsonl (the one export format so far)")
+        }
+        options.exportFormat = format
+      case "--output":
+        let file = try value()
+        guard !file.isEmpty else { throw UsageError(message: "--output needs a file path") }
+        options.outputFile = file
       default:
-        throw UsageError(
-          message: argument.hasPrefix("-")
-            ? "unknown option \(name)" : "unexpected argument (this command takes options only)")
+        guard !argument.hasPrefix("-") else { throw UsageError(message: "unknown option \(name)") }
+        guard subcommand == "backup" || subcommand == "restore", operand == nil, !argument.isEmpty
+        else {
+          throw UsageError(
+            message: subcommand == nil
+              ? "unexpected argument (the commands are backup, restore and export; the server takes options only)"
+              : "unexpected argument (\(subcommand!) takes \(subcommand == "export" ? "no path" : "one path"))"
+          )
+        }
+        operand = argument
       }
     }
     if options.inMemory && options.dataDirectory != nil {
@@ -150,7 +195,56 @@ public struct CommandLineOptions: Sendable, Equatable {
     if options.action == .check && options.demo {
       throw UsageError(message: "--check never changes the store, so --demo cannot be used with it")
     }
+    if let subcommand {
+      try options.settle(subcommand, operand: operand, given: given)
+    } else if let misplaced = given.first(where: Self.subcommandOptions.keys.contains) {
+      throw UsageError(
+        message: "\(misplaced) is used only by \(Self.subcommandOptions[misplaced]!)")
+    }
     return options
+  }
+
+  /// Options that belong to one or two subcommands, and where they belong.
+  private static let subcommandOptions = [
+    "--force": "backup and export", "--format": "export", "--output": "export",
+  ]
+
+  /// The options each subcommand takes (besides `--help`).
+  private static let optionsBySubcommand: [String: Set<String>] = [
+    "backup": ["--data-dir", "--force", "--busy-timeout-ms", "--clock", "--timezone"],
+    "restore": ["--data-dir", "--busy-timeout-ms", "--clock", "--timezone"],
+    "export": ["--data-dir", "--format", "--output", "--force", "--busy-timeout-ms"],
+  ]
+
+  /// Sets the action of `subcommand` and checks that it got what it needs and nothing else.
+  private mutating func settle(_ subcommand: String, operand: String?, given: [String])
+    throws(UsageError)
+  {
+    if action == .help { return }
+    let allowed = Self.optionsBySubcommand[subcommand]!
+    if let stray = given.first(where: { !allowed.contains($0) }) {
+      throw UsageError(message: "\(subcommand) does not take \(stray)")
+    }
+    switch subcommand {
+    case "backup":
+      guard let operand else {
+        throw UsageError(message: "backup needs a destination: portal-rpc backup DEST")
+      }
+      action = .backup(destination: operand)
+    case "restore":
+      guard let operand else {
+        throw UsageError(message: "restore needs the backup to restore: portal-rpc restore SRC")
+      }
+      action = .restore(source: operand)
+    default:
+      guard exportFormat != nil else {
+        throw UsageError(message: "export needs --format jsonl")
+      }
+      if force && outputFile == nil {
+        throw UsageError(message: "--force is for replacing an --output file")
+      }
+      action = .export
+    }
   }
 
   public static let helpText = """
@@ -160,6 +254,9 @@ public struct CommandLineOptions: Sendable, Equatable {
                       [--max-message-bytes N] [--durability full|normal]
                       [--busy-timeout-ms N] [--timezone ZONE]
            portal-rpc --check [--data-dir DIR] [--timezone ZONE]
+           portal-rpc backup DEST [--data-dir DIR] [--force]
+           portal-rpc restore SRC [--data-dir DIR]
+           portal-rpc export --format jsonl [--data-dir DIR] [--output FILE [--force]]
            portal-rpc --help | --version | --openrpc
 
     One JSON-RPC message (or batch) per line on stdin; one response per line on stdout; logs on
@@ -189,8 +286,25 @@ public struct CommandLineOptions: Sendable, Equatable {
       --version                 Print the version and exit.
       -h, --help                Print this help and exit.
 
+    Commands (each works while other processes serve the same data directory, except restore):
+      backup DEST               Copy the store, as of one moment, to DEST (a file, or an existing
+                                directory to hold portal.db), mode 0600; the copy must pass the
+                                --check checks before it is moved into place. --force replaces
+                                an existing DEST.
+      restore SRC               Replace the store with the backup SRC (a file, or a directory
+                                holding portal.db) once it passes the checks. Refused while any
+                                process has the store open; the replaced store is kept beside it
+                                as portal.db.replaced-TIME.
+      export --format jsonl     Write every record, one {"entityType","entity"} line each (patients,
+                                then each other type, by id), to stdout or --output FILE (mode
+                                0600; --force replaces it). Progress, as counts only, on stderr.
+
     Exit status: 0 after shutdown/exit or end of input, 2 for a bad command line,
     3 when the data directory or its store cannot be used; --check: 0 sound, 1 problems
     found (a damaged store, or another program's file, too), 3 no store to check.
+    backup, restore, export: 0 done; 1 the copy or the backup failed the checks (nothing was
+    changed); 2 a bad command line, or an existing destination without --force given; 3 the
+    store, the backup or the destination cannot be used (missing, unwritable, or in use for
+    restore).
     """
 }

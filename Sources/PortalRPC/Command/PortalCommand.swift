@@ -37,6 +37,8 @@ public enum PortalCommand {
       return 0
     case .check:
       return check(options, environment: environment)
+    case .backup, .restore, .export:
+      return maintain(options, environment: environment)
     case .serve:
       break
     }
@@ -123,6 +125,54 @@ public enum PortalCommand {
       error == .damaged ? "restore it from a backup" : "move it away"
     return error.description(naming: directory + "/" + Store.fileName)
       + "; \(remedy) or choose another --data-dir"
+  }
+
+  /// `backup`, `restore` and `export`: one line on stdout when done (on stderr for `export`,
+  /// whose stdout is the data), or one line on stderr and the status the error maps to.
+  private static func maintain(_ options: CommandLineOptions, environment: (String) -> String?)
+    -> Int32
+  {
+    let clock = Clock.clinic(
+      fixed: options.fixedClock, start: options.clockStart, timeZone: options.timeZone)
+    let now = clock.now()
+    let timeout = options.busyTimeoutMilliseconds
+    do throws(MaintenanceError) {
+      let directory: String
+      do {
+        directory = try DataDirectory.resolve(
+          explicit: options.dataDirectory, environment: environment)
+      } catch {
+        throw .directory(error.message)
+      }
+      switch options.action {
+      case .backup(let destination):
+        printOut(
+          try BackupCommand.run(
+            directory: directory, destination: destination, force: options.force,
+            busyTimeout: timeout, today: clock.date(of: now)) + "\n")
+      case .restore(let source):
+        let prepared: String
+        do {
+          prepared = try DataDirectory.prepare(directory)
+        } catch {
+          throw .directory(error.message)
+        }
+        printOut(
+          try RestoreCommand.run(
+            directory: prepared, source: source, busyTimeout: timeout, now: now) + "\n")
+      case .export:
+        printError(
+          try ExportCommand.run(
+            directory: directory, output: options.outputFile, force: options.force,
+            busyTimeout: timeout, progress: printError))
+      default:
+        preconditionFailure("main hands only backup, restore and export to maintain")
+      }
+      return 0
+    } catch {
+      printError(error.message)
+      return error.status
+    }
   }
 
   private static func printOut(_ text: String) { writeAll(1, text) }

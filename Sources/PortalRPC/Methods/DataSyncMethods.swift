@@ -238,6 +238,34 @@ public enum DataSyncMethods {
       ) { call in
         .encoded(try changesSince(call))
       },
+      MethodSpec(
+        "exportPatient",
+        summary:
+          "The patient's whole chart: the patient and every record of every type that belongs to it, each as stored and each list by id, read in one consistent snapshot.",
+        params: [patientID],
+        result: ("PatientChart", patientChart),
+        errors: [.invalidParams, .notFound, .storageUnavailable]
+      ) { call in
+        .encoded(try call.dataSync.exportPatient(call.arguments["patientId"]!))
+      },
+    ]
+  }
+
+  /// `{patient, appointments, messageThreads, …}`: what `exportPatient` answers.
+  static var patientChart: JSONValue {
+    let children = EntityKind.all.filter(\.belongsToPatient)
+    var properties: JSONObject = ["patient": EntityMethods.reference("Patient")]
+    for kind in children {
+      properties[kind.pluralName] = [
+        "type": "array", "items": EntityMethods.reference(kind.typeName),
+        "description": .string("Every \(kind.typeName) record of the patient, by id."),
+      ]
+    }
+    return [
+      "type": "object",
+      "required": .array((["patient"] + children.map(\.pluralName)).map(JSONValue.string)),
+      "properties": .object(properties),
+      "additionalProperties": false,
     ]
   }
 

@@ -45,6 +45,7 @@ from .types import (
     Subscription,
     Removed,
     Changes,
+    PatientChart,
 )
 
 
@@ -437,6 +438,12 @@ class PortalMethods(ABC):
         """
         return self.call("getChangesSince", _positional([sequence], limit))
 
+    def exportPatient(self, patientId: str | int) -> PatientChart:
+        """The patient's whole chart: the patient and every record of every type that belongs to
+        it, each as stored and each list by id, read in one consistent snapshot.
+        """
+        return self.call("exportPatient", [patientId])
+
 
 # Every method of the interface.
 METHOD_NAMES: frozenset[str] = frozenset(
@@ -455,7 +462,7 @@ METHOD_NAMES: frozenset[str] = frozenset(
         "deleteInsuranceClaim", "getInsuranceClaim", "getInsuranceClaims",
         "getPatientInsuranceClaims", "updatePatientRelatedData", "updateAppointmentRelatedData",
         "appendMessage", "transaction", "subscribeToUpdates", "unsubscribeFromUpdates",
-        "getChangesSince",
+        "getChangesSince", "exportPatient",
     }
 )
 
@@ -474,27 +481,28 @@ ENTITY_TYPES: frozenset[str] = frozenset(
 FIELD_NAMES: frozenset[str] = frozenset(
     {
         "activePrescriptions", "activities", "address", "allergies", "amount", "appointment",
-        "appointmentId", "approvedAmount", "assignedDoctor", "assignedTo", "billing",
-        "capabilities", "carePlan", "carePlanId", "cascade", "category", "cause", "change",
-        "changes", "claim", "claimId", "claimNumber", "clientInfo", "condition", "conditions",
-        "contains", "createdAt", "createdBy", "cursor", "dataDir", "date", "deleted",
+        "appointmentId", "appointments", "approvedAmount", "assignedDoctor", "assignedTo",
+        "billing", "capabilities", "carePlan", "carePlanId", "carePlans", "cascade", "category",
+        "cause", "change", "changes", "claim", "claimId", "claimNumber", "clientInfo", "condition",
+        "conditions", "contains", "createdAt", "createdBy", "cursor", "dataDir", "date", "deleted",
         "denialReason", "description", "diagnosisCodes", "direction", "dob", "doctorId",
-        "doctorName", "document", "documentId", "dosage", "dueDate", "durationMinutes", "email",
-        "emergencyContact", "endDate", "entity", "entityId", "entityType", "eq", "expectedVersion",
-        "field", "fields", "fileName", "filter", "frequency", "from", "goals", "group", "gt", "gte",
-        "hasMore", "id", "in", "insurance", "items", "lastMessageTime", "lastPayment",
-        "lastSequence", "lastVisit", "limit", "location", "lt", "lte", "medicalHistory",
-        "medication", "medications", "memberId", "message", "messages", "meta", "method", "methods",
-        "mimeType", "name", "ne", "nextAppointment", "nextCursor", "notes", "notifications",
-        "operations", "origin", "outstandingBalance", "paidAmount", "params", "patient",
-        "patientEmail", "patientId", "patientName", "paymentHistory", "pendingDocuments",
-        "pharmacy", "phone", "prescribedBy", "prescribedDate", "prescription", "prescriptionId",
-        "priority", "procedureCodes", "protocolVersion", "provider", "quantity", "query",
-        "quickStats", "recentActivity", "refills", "related", "relationship", "removed", "route",
-        "sender", "sequence", "serverInfo", "serviceDate", "sizeBytes", "sort", "startDate",
-        "status", "subject", "submittedDate", "subscriptionId", "targetDate", "text", "thread",
-        "threadId", "time", "timestamp", "title", "total", "totalAppointments", "transaction",
-        "transactionId", "type", "unreadMessages", "updatedAt", "updates", "uploadDate",
+        "doctorName", "document", "documentId", "documents", "dosage", "dueDate", "durationMinutes",
+        "email", "emergencyContact", "endDate", "entity", "entityId", "entityType", "eq",
+        "expectedVersion", "field", "fields", "fileName", "filter", "frequency", "from", "goals",
+        "group", "gt", "gte", "hasMore", "id", "in", "insurance", "insuranceClaims", "items",
+        "lastMessageTime", "lastPayment", "lastSequence", "lastVisit", "limit", "location", "lt",
+        "lte", "medicalHistory", "medication", "medications", "memberId", "message",
+        "messageThreads", "messages", "meta", "method", "methods", "mimeType", "name", "ne",
+        "nextAppointment", "nextCursor", "notes", "notifications", "operations", "origin",
+        "outstandingBalance", "paidAmount", "params", "patient", "patientEmail", "patientId",
+        "patientName", "paymentHistory", "pendingDocuments", "pharmacy", "phone", "prescribedBy",
+        "prescribedDate", "prescription", "prescriptionId", "prescriptions", "priority",
+        "procedureCodes", "protocolVersion", "provider", "quantity", "query", "quickStats",
+        "recentActivity", "refills", "related", "relationship", "removed", "route", "sender",
+        "sequence", "serverInfo", "serviceDate", "sizeBytes", "sort", "startDate", "status",
+        "subject", "submittedDate", "subscriptionId", "targetDate", "text", "thread", "threadId",
+        "time", "timestamp", "title", "total", "totalAppointments", "transaction", "transactionId",
+        "transactions", "type", "unreadMessages", "updatedAt", "updates", "uploadDate",
         "uploadedBy", "version",
     }
 )

@@ -1204,3 +1204,23 @@ class Changes(TypedDict):
     lastSequence: int
     # True when more changes follow: call again with lastSequence.
     hasMore: bool
+
+
+class PatientChart(TypedDict):
+    """What exportPatient answers."""
+
+    patient: Patient
+    # Every Appointment record of the patient, by id.
+    appointments: list[Appointment]
+    # Every MessageThread record of the patient, by id.
+    messageThreads: list[MessageThread]
+    # Every Prescription record of the patient, by id.
+    prescriptions: list[Prescription]
+    # Every Document record of the patient, by id.
+    documents: list[Document]
+    # Every CarePlan record of the patient, by id.
+    carePlans: list[CarePlan]
+    # Every Transaction record of the patient, by id.
+    transactions: list[Transaction]
+    # Every InsuranceClaim record of the patient, by id.
+    insuranceClaims: list[InsuranceClaim]
