@@ -32,7 +32,7 @@ extension DataSync {
         let since = try store.clinicDay()
         guard since.map({ $0 < today.description }) ?? true else { return }
         for ordinal in try store.patientsWithDatesMoving(after: since, through: today) {
-          try refreshPatient(ordinal, visits: true, context: context)
+          try refreshPatient(ordinal, .visits, context: context)
         }
         try store.setClinicDay(today.description)
       }

@@ -129,7 +129,7 @@ extension DataSync {
       let oldID = try oldPatient.map { try Self.object($0.document)["id"] ?? .null } ?? .null
       try clearPointers(
         to: kind, id: row, patient: (record.patientOrdinal, oldID), context: context)
-      markStale(record.patientOrdinal, visits: kind.name == .appointment)
+      markStale(record.patientOrdinal, changed: kind.name)
     }
     if kind.name == .patient {
       // Every copy of the patient's name and email follows, in this same write.

@@ -21,9 +21,10 @@ public final class DataSync {
 
   /// Sequence numbers of the changes logged since `takeLoggedChanges()` was last called.
   public private(set) var loggedChanges: ClosedRange<Int64>?
-  /// Patients whose derived fields must be recomputed before the request ends (true when their
-  /// appointments changed, which also moves `lastVisit` and `nextAppointment`).
-  private var stalePatients: [Int64: Bool] = [:]
+  /// Patients whose derived fields must be recomputed before the request ends, and which of the
+  /// costlier parts: the visit dates when appointments changed, the payments when transactions
+  /// did. Counts, balance and activity are always recomputed (one row each way).
+  private var stalePatients: [Int64: StaleParts] = [:]
   /// Values the request sent for server-maintained fields, held against the stored record when
   /// its write ends (see `Validator.claims`).
   private var heldClaims: [(kind: EntityKind, key: RecordKey, claims: JSONObject)] = []
@@ -133,14 +134,13 @@ public final class DataSync {
       kind, change: change, fields: fields, record: record, date: context.today)
     noteLogged(try store.append(event, patientOrdinal: patient.ordinal, activity: activity))
     if kind.belongsToPatient {
-      stalePatients[patient.ordinal] =
-        (stalePatients[patient.ordinal] ?? false) || kind.name == .appointment
+      stalePatients[patient.ordinal, default: []].formUnion(StaleParts(changed: kind.name))
     }
   }
 
-  /// Marks a patient's derived fields stale (a record moved away from the patient, say).
-  func markStale(_ ordinal: Int64, visits: Bool) {
-    stalePatients[ordinal] = (stalePatients[ordinal] ?? false) || visits
+  /// Marks a patient's derived fields stale (a record of `kind` moved away from the patient).
+  func markStale(_ ordinal: Int64, changed kind: EntityKind.Name) {
+    stalePatients[ordinal, default: []].formUnion(StaleParts(changed: kind))
   }
 
   /// Widens the logged range to `sequence`.
@@ -204,23 +204,25 @@ public final class DataSync {
   // MARK: Derived fields
 
   private func refreshStalePatients(_ context: Context) throws {
-    while let (ordinal, visits) = stalePatients.popFirst() {
-      try refreshPatient(ordinal, visits: visits, context: context)
+    while let (ordinal, parts) = stalePatients.popFirst() {
+      try refreshPatient(ordinal, parts, context: context)
     }
   }
 
   /// Recomputes a patient's derived fields from the store; stores a new version if they moved.
-  func refreshPatient(_ ordinal: Int64, visits: Bool, context: Context) throws {
+  func refreshPatient(_ ordinal: Int64, _ parts: StaleParts, context: Context) throws {
     guard let record = try store.patientRecord(ordinal: ordinal) else { return }
     let current = try Self.object(record.document)
-    var summary = try store.summary(ofPatient: ordinal, visits: visits, today: context.today)
+    let visits = parts.contains(.visits)
+    var summary = try store.summary(
+      ofPatient: ordinal, visits: visits, payments: parts.contains(.payments), today: context.today)
     summary.activity = try store.recentActivity(ofPatient: ordinal)
     let client = EntityDocument.clientPart(of: current, .patient)
     var server = EntityDocument.serverPart(of: current, .patient)
     server["outstandingBalance"] = summary.balance.json
     server["quickStats"] = summary.quickStats
     server["recentActivity"] = .array(summary.activity.map(JSONValue.object))
-    server["billing"] = summary.billing
+    if parts.contains(.payments) { server["billing"] = summary.billing }
     if visits {
       server["lastVisit"] = summary.lastVisit.map(JSONValue.string)
       server["nextAppointment"] = summary.nextAppointment.map(JSONValue.string)
@@ -307,5 +309,26 @@ extension DataSync {
   /// Runs several requests' worth of work as one: all of it, or (if `body` throws) none.
   public func atomically<T>(_ body: () throws -> T) throws -> T {
     try write { _ in try body() }
+  }
+}
+
+/// The parts of a patient's derived fields a change made stale, beyond the counts, balance and
+/// activity every change refreshes.
+struct StaleParts: OptionSet {
+  let rawValue: UInt8
+  /// `lastVisit` and `nextAppointment`: an appointment changed, or the day turned.
+  static let visits = StaleParts(rawValue: 1)
+  /// `billing`: a transaction changed.
+  static let payments = StaleParts(rawValue: 2)
+
+  init(rawValue: UInt8) { self.rawValue = rawValue }
+
+  /// What a change to a record of `kind` makes stale.
+  init(changed kind: EntityKind.Name) {
+    switch kind {
+    case .appointment: self = .visits
+    case .transaction: self = .payments
+    default: self = []
+    }
   }
 }

@@ -13,12 +13,13 @@ extension Store {
       version: statement.int64(0), patientOrdinal: ordinal, document: statement.bytes(1))
   }
 
-  /// Counts, payments, balance and (when `visits`) appointment dates for one patient, as of the
-  /// clinic's date `today`. Counts and balance come from `patient_totals` and the dates from one
-  /// index seek each, so the cost does not grow with the patient's history.
-  public func summary(ofPatient ordinal: Int64, visits: Bool, today: CalendarDate)
-    throws(StorageError) -> PatientSummary
-  {
+  /// Counts, balance and, when asked, payments and appointment dates for one patient, as of the
+  /// clinic's date `today`. Counts and balance come from `patient_totals`, the payments from at
+  /// most `paymentHistoryLimit` index entries and the dates from one index seek each, so the cost
+  /// does not grow with the patient's history.
+  public func summary(
+    ofPatient ordinal: Int64, visits: Bool, payments withPayments: Bool, today: CalendarDate
+  ) throws(StorageError) -> PatientSummary {
     var summary = PatientSummary()
     let totals = try database.statement(
       """
@@ -35,15 +36,18 @@ extension Store {
       summary.balance = Money(cents: totals.int64(4))
       totals.finish()
     }
-    let payments = try database.statement(
-      """
-      SELECT doc FROM transactions WHERE patient = ? AND status = 'completed' AND type = 'payment'
-        ORDER BY date DESC, id DESC LIMIT ?
-      """
-    ).bind([.integer(ordinal), .integer(Int64(PatientSummary.paymentHistoryLimit))])
-    while try payments.step() {
-      if case .object(let transaction)? = try? JSONParser.parse(payments.bytes(0)) {
-        summary.payments.append(PatientSummary.payment(from: transaction))
+    if withPayments {
+      let payments = try database.statement(
+        """
+        SELECT doc FROM transactions
+          WHERE patient = ? AND status = 'completed' AND type = 'payment'
+          ORDER BY date DESC, id DESC LIMIT ?
+        """
+      ).bind([.integer(ordinal), .integer(Int64(PatientSummary.paymentHistoryLimit))])
+      while try payments.step() {
+        if case .object(let transaction)? = try? JSONParser.parse(payments.bytes(0)) {
+          summary.payments.append(PatientSummary.payment(from: transaction))
+        }
       }
     }
     if visits {
