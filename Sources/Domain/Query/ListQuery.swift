@@ -141,7 +141,10 @@ public struct ListQuery: Sendable {
     _ errors: inout [FieldError]
   ) -> Condition? {
     var type = field.type
-    if case .date = type { type = .date(notInFuture: false) }
+    switch type {
+    case .date, .birthDate: type = .date(notInFuture: false)  // any real date may be compared
+    default: break
+    }
     switch op {
     case .contains:
       let isText: Bool
