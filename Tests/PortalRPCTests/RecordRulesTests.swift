@@ -236,6 +236,13 @@ struct RecordRulesTests {
     let born = try portal.call(
       "getPatients", id: 40, params: #"[{"filter":{"dob":{"lt":"2030-01-01","gt":"1800-01-01"}}}]"#)
     #expect(result(born)?["total"] == 1, "\(born)")
+    // Text filters take any string: a trailing space or a partial phone matches nothing, no error.
+    for (filter, total) in [
+      (#"{"name":"John Doe "}"#, 0), (#"{"phone":"555"}"#, 0), (#"{"phone":"(555) 111-2222"}"#, 1),
+    ] {
+      let found = try portal.call("getPatients", id: 41, params: #"[{"filter":\#(filter)}]"#)
+      #expect(result(found)?["total"] == JSONValue(total), "\(found)")
+    }
     #expect(try refused(#"{"address":"1 Elm St\u0007"}"#) == ["/address"])
     let typed = try portal.call(
       "syncPatientData", id: 50,

@@ -206,14 +206,17 @@ public struct ListQuery: Sendable {
       }
       return value
     }
-    if case .text = type {
+    switch type {
+    case .text, .line, .phone:
+      // Any string may be compared with text, however the records' text is shaped.
       guard case .string = value else {
         errors.append(FieldError(path, "must be a string"))
         return nil
       }
       return value
+    default:
+      return checker.check(value, type, at: path, errors: &errors)
     }
-    return checker.check(value, type, at: path, errors: &errors)
   }
 
   private static func parseSort(
