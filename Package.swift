@@ -66,6 +66,18 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // MARK: Upstream: the sync agent's decisions as a pure state machine (no I/O, no threads)
+    .target(
+      name: "Upstream",
+      dependencies: ["Domain"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "UpstreamTests",
+      dependencies: ["Upstream", "Domain", "TestSupport"],
+      swiftSettings: swiftSettings
+    ),
+
     // MARK: JSON-RPC 2.0 over stdio: framing, lifecycle, method table
     .target(
       name: "PortalRPC",

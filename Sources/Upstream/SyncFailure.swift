@@ -1,0 +1,24 @@
+/// Why the agent could not reach or use PostgreSQL: a closed set of causes, so `lastError` can never
+/// carry a patient value (a server's message text is never kept, only its SQLSTATE).
+public enum SyncFailure: Sendable, Hashable, CustomStringConvertible {
+  /// The connection could not be made (refused, unknown host, authentication).
+  case connectFailed
+  /// The connection broke during a call.
+  case connectionLost
+  /// A call did not finish before its deadline.
+  case timedOut
+  /// The heartbeat was not answered in time.
+  case heartbeatMissed
+  /// PostgreSQL answered with a temporary error (classes 08, 53, 57, 40, 55P03, 25006).
+  case server(sqlState: String)
+
+  public var description: String {
+    switch self {
+    case .connectFailed: "could not connect to the upstream"
+    case .connectionLost: "the connection to the upstream was lost"
+    case .timedOut: "an upstream call passed its deadline"
+    case .heartbeatMissed: "the upstream did not answer the heartbeat"
+    case .server(let sqlState): "the upstream answered with SQLSTATE \(sqlState)"
+    }
+  }
+}
