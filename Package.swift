@@ -54,6 +54,23 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // MARK: Postgres: libpq (system library) with a deadline on every call, for the upstream
+    .systemLibrary(
+      name: "CLibPQ",
+      path: "Sources/CLibPQ",
+      providers: [.apt(["libpq-dev"])]
+    ),
+    .target(
+      name: "Postgres",
+      dependencies: ["CLibPQ"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "PostgresTests",
+      dependencies: ["Postgres", "TestSupport"],
+      swiftSettings: swiftSettings
+    ),
+
     // MARK: DataSync: the operations, each a unit of work over Domain rules and the store
     .target(
       name: "DataSync",
