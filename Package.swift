@@ -71,6 +71,18 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // MARK: Upstream: the clinic-wide PostgreSQL's schema, migrated under an advisory lock
+    .target(
+      name: "Upstream",
+      dependencies: ["Postgres"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "UpstreamTests",
+      dependencies: ["Upstream", "Postgres", "TestSupport"],
+      swiftSettings: swiftSettings
+    ),
+
     // MARK: DataSync: the operations, each a unit of work over Domain rules and the store
     .target(
       name: "DataSync",
@@ -96,8 +108,13 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
-    // MARK: Shared by the test targets: seeded randomness for the randomized tests
-    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+    // MARK: Shared by the test targets: seeded randomness, throwaway PostgreSQL clusters
+    .target(
+      name: "TestSupport",
+      dependencies: ["Postgres"],
+      path: "Tests/TestSupport",
+      swiftSettings: swiftSettings
+    ),
 
     // MARK: Executables
     .executableTarget(

@@ -4,7 +4,7 @@ import Testing
 
 /// A real, throwaway server per test: queries, parameters and errors as the upstream sync uses
 /// them.
-@Suite(.enabled(if: PostgresCluster.testsRun, postgresMissing))
+@Suite(.enabled(if: PostgresCluster.testsRun, PostgresCluster.missing))
 struct PostgresConnectionTests {
   @Test func parameterisedQueryRoundTrip() throws {
     let cluster = try PostgresCluster()

@@ -4,7 +4,7 @@ import Testing
 
 /// A stalled server and a restarted one: no call outlives its deadline, and a connection the
 /// server ended is reported lost, never reused.
-@Suite(.enabled(if: PostgresCluster.testsRun, postgresMissing))
+@Suite(.enabled(if: PostgresCluster.testsRun, PostgresCluster.missing))
 struct PostgresFaultTests {
   @Test func queryToAStoppedServerTimesOutAtItsDeadline() throws {
     let cluster = try PostgresCluster()

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// LISTEN/NOTIFY, the upstream's wake-up: a commit elsewhere reaches a waiting listener.
-@Suite(.enabled(if: PostgresCluster.testsRun, postgresMissing))
+@Suite(.enabled(if: PostgresCluster.testsRun, PostgresCluster.missing))
 struct PostgresNotificationTests {
   @Test func notificationFromAnotherConnectionWakesTheListener() throws {
     let cluster = try PostgresCluster()
