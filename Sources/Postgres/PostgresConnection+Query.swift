@@ -16,7 +16,8 @@ extension PostgresConnection {
   }
 
   /// Runs a script of one or more statements without parameters (a migration), in one round
-  /// trip; returns the last statement's rows.
+  /// trip and, unless it holds its own BEGIN and COMMIT, one transaction; returns the last
+  /// statement's rows. A failing script that opened its own transaction leaves it to roll back.
   @discardableResult
   public func execute(_ script: String, deadline: ContinuousClock.Instant) throws(PostgresError)
     -> PostgresRows

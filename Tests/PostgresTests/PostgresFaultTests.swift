@@ -10,6 +10,7 @@ struct PostgresFaultTests {
     let cluster = try PostgresCluster()
     defer { cluster.stop() }
     let connection = try cluster.connect()
+    let sender = try cluster.connect()
     try connection.query("SELECT 1", deadline: .in(seconds: 10))
 
     try cluster.pause()
@@ -25,6 +26,14 @@ struct PostgresFaultTests {
     #expect(throws: PostgresError.connectionLost) {
       try connection.query("SELECT 1", deadline: .in(seconds: 10))
     }
+
+    // A send larger than the socket's buffer (a scanned document) ends at its deadline too.
+    let document = String(repeating: "x", count: 8 << 20)
+    let sending = ContinuousClock.now
+    #expect(throws: PostgresError.timedOut) {
+      try sender.query("SELECT length($1)", [document], deadline: sending + limit)
+    }
+    #expect(ContinuousClock.now - sending < limit + .seconds(2))
 
     // Connecting to the stopped server ends at its deadline too.
     let connecting = ContinuousClock.now
