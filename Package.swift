@@ -54,6 +54,23 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
+    // MARK: Postgres: libpq (system library) with a deadline on every call, for the upstream
+    .systemLibrary(
+      name: "CLibPQ",
+      path: "Sources/CLibPQ",
+      providers: [.apt(["libpq-dev"])]
+    ),
+    .target(
+      name: "Postgres",
+      dependencies: ["CLibPQ"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "PostgresTests",
+      dependencies: ["Postgres", "TestSupport"],
+      swiftSettings: swiftSettings
+    ),
+
     // MARK: DataSync: the operations, each a unit of work over Domain rules and the store
     .target(
       name: "DataSync",
@@ -66,15 +83,16 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
-    // MARK: Upstream: the sync agent's decisions as a pure state machine (no I/O, no threads)
+    // MARK: Upstream: the clinic-wide PostgreSQL's schema (migrated under an advisory lock) and the
+    // sync agent's decisions as a pure state machine (no I/O, no threads)
     .target(
       name: "Upstream",
-      dependencies: ["Domain"],
+      dependencies: ["Domain", "Postgres"],
       swiftSettings: swiftSettings
     ),
     .testTarget(
       name: "UpstreamTests",
-      dependencies: ["Upstream", "Domain", "TestSupport"],
+      dependencies: ["Upstream", "Domain", "Postgres", "TestSupport"],
       swiftSettings: swiftSettings
     ),
 
@@ -91,8 +109,13 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
-    // MARK: Shared by the test targets: seeded randomness for the randomized tests
-    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+    // MARK: Shared by the test targets: seeded randomness, throwaway PostgreSQL clusters
+    .target(
+      name: "TestSupport",
+      dependencies: ["Postgres"],
+      path: "Tests/TestSupport",
+      swiftSettings: swiftSettings
+    ),
 
     // MARK: Executables
     .executableTarget(

@@ -1,0 +1,56 @@
+/// The schema PortalRPC keeps in the clinic's PostgreSQL, as its history of migrations:
+/// append-only, each written out in full (never derived from today's code).
+public enum UpstreamSchema {
+  /// The PostgreSQL schema that holds everything.
+  public static let name = "portal"
+
+  /// The channel the change log notifies on; the payload is the transaction's largest `seq`.
+  public static let changesChannel = "portal_changes"
+
+  /// Session advisory lock held while migrating ("PRPC" and 1), so workstations upgrading at
+  /// once apply each migration exactly once.
+  static let migrationLock: Int64 = 0x5052_5043_0001
+  /// Transaction advisory lock under which each change-log row takes its `seq` ("PRPC" and 2).
+  static let changeSequenceLock: Int64 = 0x5052_5043_0002
+
+  public static let migrations: [UpstreamMigration] = [
+    UpstreamMigration(
+      version: 1, name: "change log",
+      sql: """
+        CREATE SEQUENCE portal.change_seq;
+        CREATE TABLE portal.changes (
+          seq bigint PRIMARY KEY,
+          entity_type text NOT NULL,
+          entity_id text NOT NULL,
+          change text NOT NULL CHECK (change IN ('created', 'updated', 'deleted')),
+          version bigint NOT NULL,
+          patient_id text,
+          body jsonb,
+          client_id text,
+          mutation_id bigint,
+          committed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+        );
+        -- seq in commit order: a writer takes the lock before its number and keeps it until it
+        -- commits, so no reader of seq > cursor can later find a smaller number committed.
+        CREATE FUNCTION portal.changes_assign_seq() RETURNS trigger
+          LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+        BEGIN
+          PERFORM pg_advisory_xact_lock(\(changeSequenceLock));
+          NEW.seq := nextval('portal.change_seq');
+          PERFORM set_config('portal.max_seq', NEW.seq::text, true);
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER changes_assign_seq BEFORE INSERT ON portal.changes
+          FOR EACH ROW EXECUTE FUNCTION portal.changes_assign_seq();
+        -- One wake-up per transaction (equal payloads fold into one), carrying no record data.
+        CREATE FUNCTION portal.changes_notify() RETURNS trigger
+          LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+        BEGIN
+          PERFORM pg_notify('\(changesChannel)', current_setting('portal.max_seq'));
+          RETURN NULL;
+        END $$;
+        CREATE CONSTRAINT TRIGGER changes_notify AFTER INSERT ON portal.changes
+          DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION portal.changes_notify();
+        """)
+  ]
+}
