@@ -26,6 +26,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable {
   public static let relatedRecordsExist = ErrorCode(rawValue: -32004)
   /// The store cannot take the change now (disk full, read-only, locked too long).
   public static let storageUnavailable = ErrorCode(rawValue: -32005)
+  /// Reserved for replica mode: the upstream cannot be reached and the change waits in the
+  /// outbox. A standalone server never sends it.
+  public static let upstreamUnavailable = ErrorCode(rawValue: -32006)
   /// Reserved for authentication.
   public static let unauthenticated = ErrorCode(rawValue: -32010)
   /// Reserved for permissions.
@@ -37,7 +40,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable {
   public static let all: [ErrorCode] = [
     .parseError, .invalidRequest, .methodNotFound, .invalidParams, .internalError, .notFound,
     .serverNotInitialized, .versionConflict, .relatedRecordsExist, .storageUnavailable,
-    .unauthenticated, .forbidden, .requestCancelled,
+    .upstreamUnavailable, .unauthenticated, .forbidden, .requestCancelled,
   ]
 
   /// The short, stable message sent with the code.
@@ -53,6 +56,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable {
     case .versionConflict: "Version conflict"
     case .relatedRecordsExist: "Related records exist"
     case .storageUnavailable: "Storage unavailable"
+    case .upstreamUnavailable: "Upstream unavailable"
     case .unauthenticated: "Unauthenticated"
     case .forbidden: "Forbidden"
     case .requestCancelled: "Request cancelled"
