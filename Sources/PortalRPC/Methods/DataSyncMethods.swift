@@ -331,6 +331,8 @@ public enum DataSyncMethods {
     ![
       "initialize", "shutdown", "exit", "ping", "rpc.discover", "$/cancelRequest", "transaction",
       "subscribeToUpdates", "unsubscribeFromUpdates", "getChangesSince",
+      // A replica's push waits on the network: never inside a local atomic write.
+      "processSyncQueue",
     ].contains(name)
   }
 

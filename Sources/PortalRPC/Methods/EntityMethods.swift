@@ -9,12 +9,7 @@ internal import PortalJSON
 public enum EntityMethods {
   public static func specs(for kind: EntityKind) -> [MethodSpec] {
     let entity = reference(kind.typeName)
-    let idParam = Param.required(
-      kind.idParameter, kind.name == .patient ? .stringOrInteger : .integer,
-      "The \(kind.typeName)'s id.",
-      schema: kind.name == .patient
-        ? ["anyOf": [["type": "string", "minLength": 1], ["type": "integer"]]]
-        : ["type": "integer", "minimum": 1])
+    let idParam = idParameter(of: kind)
     var specs = [
       MethodSpec(
         kind.addMethod,
@@ -30,24 +25,11 @@ public enum EntityMethods {
       ) { call in
         .encoded(try call.dataSync.add(kind, call.arguments.object(kind.addParameter)!))
       },
-      MethodSpec(
-        kind.syncMethod,
+      update(
+        kind, name: kind.syncMethod,
         summary:
-          "Updates \(withArticle(kind.typeName)) with a JSON Merge Patch; the whole result is validated. With expectedVersion, a stale version is refused.",
-        params: [
-          idParam,
-          .required("updates", .object, "A JSON Merge Patch (RFC 7396) of the record's fields."),
-          .optional("expectedVersion", .integer, "The meta.version the update was based on."),
-        ],
-        result: (kind.typeName, entity),
-        errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable],
-        idParameter: kind.idParameter
-      ) { call in
-        .encoded(
-          try call.dataSync.sync(
-            kind, id: call.arguments[kind.idParameter]!, updates: call.arguments.object("updates")!,
-            expectedVersion: call.arguments.int64("expectedVersion")))
-      },
+          "Updates \(withArticle(kind.typeName)) with a JSON Merge Patch; the whole result is validated. With expectedVersion, a stale version is refused."
+      ),
       MethodSpec(
         kind.deleteMethod,
         summary: kind.name == .patient
@@ -108,6 +90,46 @@ public enum EntityMethods {
         })
     }
     return specs
+  }
+
+  /// `sync<E>DataWithAPI`: in standalone mode, where there is no upstream to wait for, exactly
+  /// `sync<E>Data` under another name.
+  static func updateWithAPI(_ kind: EntityKind) -> MethodSpec {
+    update(
+      kind, name: kind.syncMethod + "WithAPI",
+      summary:
+        "Updates \(withArticle(kind.typeName)) as \(kind.syncMethod) does, then waits until the upstream applied it. Standalone (no upstream): exactly \(kind.syncMethod)."
+    )
+  }
+
+  /// The merge-patch update of `kind`, under `name`: `sync<E>Data` and its WithAPI twin.
+  private static func update(_ kind: EntityKind, name: String, summary: String) -> MethodSpec {
+    MethodSpec(
+      name,
+      summary: summary,
+      params: [
+        idParameter(of: kind),
+        .required("updates", .object, "A JSON Merge Patch (RFC 7396) of the record's fields."),
+        .optional("expectedVersion", .integer, "The meta.version the update was based on."),
+      ],
+      result: (kind.typeName, reference(kind.typeName)),
+      errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable],
+      idParameter: kind.idParameter
+    ) { call in
+      .encoded(
+        try call.dataSync.sync(
+          kind, id: call.arguments[kind.idParameter]!, updates: call.arguments.object("updates")!,
+          expectedVersion: call.arguments.int64("expectedVersion")))
+    }
+  }
+
+  private static func idParameter(of kind: EntityKind) -> Param {
+    Param.required(
+      kind.idParameter, kind.name == .patient ? .stringOrInteger : .integer,
+      "The \(kind.typeName)'s id.",
+      schema: kind.name == .patient
+        ? ["anyOf": [["type": "string", "minLength": 1], ["type": "integer"]]]
+        : ["type": "integer", "minimum": 1])
   }
 
   static func reference(_ name: String) -> JSONValue {

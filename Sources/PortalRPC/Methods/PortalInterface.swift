@@ -10,9 +10,9 @@ public struct PortalInterface {
 
   public init() {
     let discovery = DiscoveryCache()
-    let notifications: [NotificationSpec] = [ChangeNotification.spec]
+    let notifications = [ChangeNotification.spec] + SyncMethods.notifications
     var table = MethodTable()
-    let notificationNames = notifications.map(\.name)
+    let notificationNames = notifications.filter { !$0.replicaOnly }.map(\.name)
     let lifecycle = LifecycleMethods.specs(
       discover: { discovery.document! },
       capabilities: {
@@ -22,7 +22,8 @@ public struct PortalInterface {
         ]
       })
     let dataSync = DataSyncMethods.specs(table: { discovery.table! })
-    for spec in lifecycle + EntityKind.all.flatMap(EntityMethods.specs(for:)) + dataSync {
+    let sync = SyncMethods.specs(table: { discovery.table! })
+    for spec in lifecycle + EntityKind.all.flatMap(EntityMethods.specs(for:)) + dataSync + sync {
       table.register(spec)
     }
     var schemas = JSONObject()
@@ -34,6 +35,7 @@ public struct PortalInterface {
     }
     for kind in EntityKind.all { schemas["New" + kind.typeName] = kind.newRecordSchema }
     for member in EntityMethods.sharedSchemas { schemas[member.key] = member.value }
+    for member in SyncMethods.schemas { schemas[member.key] = member.value }
     schemas["Change"] = ChangeNotification.schema
     self.table = table
     self.notifications = notifications

@@ -71,6 +71,7 @@ enum EchoedKey {
     for kind in EntityKind.all { add(kind.fields) }
     for spec in PortalInterface().table.specs { names.formUnion(spec.params.map(\.name)) }
     names.formUnion(["method", "params", "message", "version", "createdAt", "updatedAt"])
+    names.formUnion(["type", "entityId", "data", "timestamp", "state"])  // a sync operation's
     return names
   }()
 }
