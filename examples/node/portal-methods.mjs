@@ -70,10 +70,25 @@ export const methods = [
   { name: "unsubscribeFromUpdates", notification: false, params: [{ name: "entityType", required: false }, { name: "entityId", required: false }, { name: "subscriptionId", required: false }] },
   { name: "getChangesSince", notification: false, params: [{ name: "sequence", required: true }, { name: "limit", required: false }] },
   { name: "exportPatient", notification: false, params: [{ name: "patientId", required: true }] },
+  { name: "isOnline", notification: false, params: [] },
+  { name: "getSyncStatus", notification: false, params: [] },
+  { name: "getSyncQueue", notification: false, params: [{ name: "query", required: false }] },
+  { name: "queueSyncOperation", notification: false, params: [{ name: "operation", required: true }] },
+  { name: "processSyncQueue", notification: false, params: [] },
+  { name: "retrySyncOperation", notification: false, params: [{ name: "mutationId", required: true }, { name: "force", required: false }] },
+  { name: "discardSyncOperation", notification: false, params: [{ name: "mutationId", required: true }] },
+  { name: "syncPatientDataWithAPI", notification: false, params: [{ name: "patientId", required: true }, { name: "updates", required: true }, { name: "expectedVersion", required: false }] },
+  { name: "syncAppointmentDataWithAPI", notification: false, params: [{ name: "appointmentId", required: true }, { name: "updates", required: true }, { name: "expectedVersion", required: false }] },
+  { name: "syncMessageDataWithAPI", notification: false, params: [{ name: "threadId", required: true }, { name: "updates", required: true }, { name: "expectedVersion", required: false }] },
+  { name: "syncPrescriptionDataWithAPI", notification: false, params: [{ name: "prescriptionId", required: true }, { name: "updates", required: true }, { name: "expectedVersion", required: false }] },
+  { name: "syncDocumentDataWithAPI", notification: false, params: [{ name: "documentId", required: true }, { name: "updates", required: true }, { name: "expectedVersion", required: false }] },
+  { name: "syncCarePlanDataWithAPI", notification: false, params: [{ name: "carePlanId", required: true }, { name: "updates", required: true }, { name: "expectedVersion", required: false }] },
+  { name: "syncTransactionDataWithAPI", notification: false, params: [{ name: "transactionId", required: true }, { name: "updates", required: true }, { name: "expectedVersion", required: false }] },
+  { name: "syncInsuranceClaimDataWithAPI", notification: false, params: [{ name: "claimId", required: true }, { name: "updates", required: true }, { name: "expectedVersion", required: false }] },
 ];
 
 /** The notifications the server sends. */
-export const notifications = ["dataSync/changed"];
+export const notifications = ["dataSync/changed", "sync/status", "sync/rejected", "sync/progress"];
 
 /** Every error code the server answers with, by name. */
 export const errorCodes = {
@@ -87,6 +102,7 @@ export const errorCodes = {
   VersionConflict: -32003,
   RelatedRecordsExist: -32004,
   StorageUnavailable: -32005,
+  UpstreamUnavailable: -32006,
   Unauthenticated: -32010,
   Forbidden: -32011,
   RequestCancelled: -32800,
@@ -100,28 +116,31 @@ export const entityTypes = ["patient", "appointment", "messageThread", "prescrip
  * of a JSON Pointer. Any other key in a path may be a value sent by mistake as a key.
  */
 export const fieldNames = [
-  "activePrescriptions", "activities", "address", "allergies", "amount", "appointment",
-  "appointmentId", "appointments", "approvedAmount", "assignedDoctor", "assignedTo", "billing",
-  "capabilities", "carePlan", "carePlanId", "carePlans", "cascade", "category", "cause", "change",
-  "changes", "claim", "claimId", "claimNumber", "clientInfo", "condition", "conditions", "contains",
-  "createdAt", "createdBy", "cursor", "dataDir", "date", "deleted", "denialReason", "description",
-  "diagnosisCodes", "direction", "dob", "doctorId", "doctorName", "document", "documentId",
-  "documents", "dosage", "dueDate", "durationMinutes", "email", "emergencyContact", "endDate",
-  "entity", "entityId", "entityType", "eq", "expectedVersion", "field", "fields", "fileName",
-  "filter", "frequency", "from", "goals", "group", "gt", "gte", "hasMore", "id", "in", "insurance",
-  "insuranceClaims", "items", "lastMessageTime", "lastPayment", "lastSequence", "lastVisit",
-  "limit", "location", "lt", "lte", "medicalHistory", "medication", "medications", "memberId",
-  "message", "messageThreads", "messages", "meta", "method", "methods", "mimeType", "name", "ne",
-  "nextAppointment", "nextCursor", "notes", "notifications", "operations", "origin",
+  "activePrescriptions", "activities", "address", "agent", "allergies", "amount", "appointment",
+  "appointmentId", "appointments", "approvedAmount", "assignedDoctor", "assignedTo", "attempts",
+  "billing", "capabilities", "carePlan", "carePlanId", "carePlans", "cascade", "category", "cause",
+  "change", "changes", "claim", "claimId", "claimNumber", "clientInfo", "code", "condition",
+  "conditions", "contains", "createdAt", "createdBy", "cursor", "data", "dataDir", "date",
+  "deleted", "denialReason", "description", "diagnosisCodes", "direction", "dob", "doctorId",
+  "doctorName", "document", "documentId", "documents", "done", "dosage", "dueDate",
+  "durationMinutes", "email", "emergencyContact", "endDate", "entity", "entityId", "entityType",
+  "eq", "error", "expectedVersion", "field", "fields", "fileName", "filter", "force", "frequency",
+  "from", "goals", "group", "gt", "gte", "hasMore", "id", "in", "insurance", "insuranceClaims",
+  "items", "lastError", "lastMessageTime", "lastPayment", "lastPullAt", "lastPushAt",
+  "lastSequence", "lastVisit", "limit", "location", "lt", "lte", "medicalHistory", "medication",
+  "medications", "memberId", "message", "messageThreads", "messages", "meta", "method", "methods",
+  "mimeType", "mode", "mutationId", "name", "ne", "nextAppointment", "nextAttemptAt", "nextCursor",
+  "nextRetryAt", "notes", "notifications", "online", "operation", "operations", "origin",
   "outstandingBalance", "paidAmount", "params", "patient", "patientEmail", "patientId",
-  "patientName", "paymentHistory", "pendingDocuments", "pharmacy", "phone", "prescribedBy",
+  "patientName", "paymentHistory", "pendingDocuments", "pharmacy", "phase", "phone", "prescribedBy",
   "prescribedDate", "prescription", "prescriptionId", "prescriptions", "priority", "procedureCodes",
-  "protocolVersion", "provider", "quantity", "query", "quickStats", "recentActivity", "refills",
-  "related", "relationship", "removed", "route", "sender", "sequence", "serverInfo", "serviceDate",
-  "sizeBytes", "sort", "startDate", "status", "subject", "submittedDate", "subscriptionId",
-  "targetDate", "text", "thread", "threadId", "time", "timestamp", "title", "total",
-  "totalAppointments", "transaction", "transactionId", "transactions", "type", "unreadMessages",
-  "updatedAt", "updates", "uploadDate", "uploadedBy", "version",
+  "protocolVersion", "provider", "pushed", "quantity", "query", "queueDepth", "quickStats",
+  "recentActivity", "refills", "rejected", "related", "relationship", "remaining", "removed",
+  "result", "route", "sender", "sequence", "serverInfo", "serviceDate", "sizeBytes", "sort",
+  "startDate", "state", "status", "subject", "submittedDate", "subscriptionId", "targetDate",
+  "text", "thread", "threadId", "time", "timestamp", "title", "total", "totalAppointments",
+  "transaction", "transactionId", "transactions", "type", "unreadMessages", "updatedAt", "updates",
+  "uploadDate", "uploadedBy", "upstreamSequence", "version",
 ];
 
 /** The fields that hold money (a number with at most two decimals), wherever they appear. */

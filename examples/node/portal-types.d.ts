@@ -738,6 +738,53 @@ export namespace ListQuery {
   }
 }
 
+export interface SyncStatus {
+  mode: "standalone" | "replica";
+  online: boolean;
+  /** This process is the one that talks to the upstream. */
+  agent: boolean;
+  /** Pending and retrying entries. */
+  queueDepth: number;
+  rejected: number;
+  /** @format date-time */
+  lastPushAt: string | null;
+  /** @format date-time */
+  lastPullAt: string | null;
+  cursor: number | null;
+  upstreamSequence: number | null;
+  /** @format date-time */
+  nextRetryAt: string | null;
+  /** The cause of the last failure, in one sentence without patient values. */
+  lastError: string | null;
+}
+
+export interface SyncQueueEntry {
+  mutationId: string;
+  /** The seed's name: UPDATE_PATIENT, … */
+  type: string;
+  method: string;
+  entityType: "patient" | "appointment" | "messageThread" | "prescription" | "document" | "carePlan" | "transaction" | "insuranceClaim";
+  entityId: string | number | null;
+  state: "pending" | "retrying" | "rejected";
+  attempts: number;
+  /** The upstream's error, for a rejected entry. */
+  error?: Record<string, unknown>;
+  /** @format date-time */
+  timestamp: string;
+  /** @format date-time */
+  nextAttemptAt?: string | null;
+}
+
+export interface SyncOperation {
+  /** CREATE_<E>: add<E>(data); UPDATE_<E>: sync<E>Data(entityId, data); DELETE_<E>: delete<E>(entityId), data {} (a patient's may hold cascade). */
+  type: "CREATE_PATIENT" | "UPDATE_PATIENT" | "DELETE_PATIENT" | "CREATE_APPOINTMENT" | "UPDATE_APPOINTMENT" | "DELETE_APPOINTMENT" | "CREATE_MESSAGE_THREAD" | "UPDATE_MESSAGE_THREAD" | "DELETE_MESSAGE_THREAD" | "CREATE_PRESCRIPTION" | "UPDATE_PRESCRIPTION" | "DELETE_PRESCRIPTION" | "CREATE_DOCUMENT" | "UPDATE_DOCUMENT" | "DELETE_DOCUMENT" | "CREATE_CARE_PLAN" | "UPDATE_CARE_PLAN" | "DELETE_CARE_PLAN" | "CREATE_TRANSACTION" | "UPDATE_TRANSACTION" | "DELETE_TRANSACTION" | "CREATE_INSURANCE_CLAIM" | "UPDATE_INSURANCE_CLAIM" | "DELETE_INSURANCE_CLAIM";
+  /** The record's id; absent for CREATE_. */
+  entityId?: string | number;
+  data: Record<string, unknown>;
+  /** When the client made the change. */
+  timestamp?: string;
+}
+
 export interface Change {
   sequence: number;
   entityType: "patient" | "appointment" | "messageThread" | "prescription" | "document" | "carePlan" | "transaction" | "insuranceClaim";
@@ -763,9 +810,45 @@ export namespace Change {
 /** dataSync/changed: A committed change that matches one of the client's subscriptions, whether this client, another process on the same data, or an upstream made it. Written before the response of the request that caused it; numbered by the data's gap-free sequence (getChangesSince catches up after a reconnect). */
 export type ChangeNotification = Change;
 
+/** sync/status: Replica mode only (a standalone server never sends it): online, agent, queueDepth, rejected or lastError changed; at most one every 250 ms. Sent to every initialized connection, without a subscription. */
+export interface SyncStatusNotification {
+  online: boolean;
+  agent: boolean;
+  queueDepth: number;
+  rejected: number;
+  /** The cause of the last failure, in one sentence without patient values. */
+  lastError: string | null;
+}
+
+/** sync/rejected: Replica mode only: the upstream refused a queued write for good; the local change is rolled back (dataSync/changed says how) and the entry stays in getSyncQueue as rejected. */
+export interface SyncRejectedNotification {
+  mutationId: string;
+  method: string;
+  entityType: "patient" | "appointment" | "messageThread" | "prescription" | "document" | "carePlan" | "transaction" | "insuranceClaim";
+  entityId: string | number;
+  error: SyncRejectedNotification.Error;
+}
+export namespace SyncRejectedNotification {
+  export interface Error {
+    code: number;
+    message: string;
+    data?: unknown;
+  }
+}
+
+/** sync/progress: Replica mode only: progress of long work, the first download of the upstream's data or a long push. */
+export interface SyncProgressNotification {
+  phase: "download" | "push";
+  done: number;
+  total: number;
+}
+
 /** The params of each notification the server sends, by method name. */
 export interface PortalNotifications {
   "dataSync/changed": ChangeNotification;
+  "sync/status": SyncStatusNotification;
+  "sync/rejected": SyncRejectedNotification;
+  "sync/progress": SyncProgressNotification;
 }
 
 // MARK: - Errors (openrpc.json components.errors)
@@ -792,6 +875,8 @@ export interface ErrorCodeTable {
   readonly RelatedRecordsExist: -32004;
   /** Storage unavailable */
   readonly StorageUnavailable: -32005;
+  /** Upstream unavailable */
+  readonly UpstreamUnavailable: -32006;
   /** Unauthenticated */
   readonly Unauthenticated: -32010;
   /** Forbidden */
@@ -949,6 +1034,32 @@ export interface PatientChart {
   transactions: Transaction[];
   /** Every InsuranceClaim record of the patient, by id. */
   insuranceClaims: InsuranceClaim[];
+}
+
+export interface Query {
+  state?: "pending" | "retrying" | "rejected";
+  /** @default 100 */
+  limit?: number;
+  /** Where the previous page ended. */
+  cursor?: string;
+}
+
+export interface SyncQueue {
+  items: SyncQueueEntry[];
+  total: number;
+}
+
+export interface QueuedOperation {
+  /** The outbox entry; null standalone. */
+  mutationId: string | null;
+  /** What the method the type names answered. */
+  result: unknown;
+}
+
+export interface SyncQueueOutcome {
+  pushed: number;
+  rejected: number;
+  remaining: number;
 }
 
 /** Every method of the interface, with its params in positional order. */
@@ -1329,6 +1440,101 @@ export interface PortalMethods {
    * @param patientId The patient's id.
    */
   exportPatient(patientId: string | number): Promise<PatientChart>;
+  /** Whether the sync agent's connection to the upstream is up; always false standalone. */
+  isOnline(): Promise<boolean>;
+  /** The state of replication: mode, connection, queue counts, last push and pull, cursor, next retry and last error. Standalone: mode "standalone", nothing queued, nothing yet. */
+  getSyncStatus(): Promise<SyncStatus>;
+  /**
+   * The outbox: writes not yet applied upstream (pending, retrying) and those it rejected, oldest first. Standalone: always empty.
+   * Errors: InvalidParams.
+   * @param query {state?, limit?, cursor?}
+   */
+  getSyncQueue(query?: Query): Promise<SyncQueue>;
+  /**
+   * Applies the seed's SyncOperation locally, as the method its type names would (UPDATE_PATIENT: syncPatientData(entityId, data)), and queues it for the upstream. Standalone: applied, nothing queued (mutationId null).
+   * Errors: InvalidParams, NotFound, RelatedRecordsExist, StorageUnavailable.
+   * @param operation {type, entityId?, data, timestamp?}
+   */
+  queueSyncOperation(operation: SyncOperation): Promise<QueuedOperation>;
+  /** Pushes the outbox now and waits: how many were applied, rejected and are left. Standalone: nothing to push. */
+  processSyncQueue(): Promise<SyncQueueOutcome>;
+  /**
+   * Queues a rejected outbox entry again; force drops its expectedVersion. Standalone: no entry exists.
+   * Errors: InvalidParams, NotFound.
+   * @param mutationId The outbox entry's mutationId, as getSyncQueue lists it.
+   * @param force Retry without the entry's expectedVersion.
+   */
+  retrySyncOperation(mutationId: string, force?: boolean): Promise<SyncQueueEntry>;
+  /**
+   * Removes a rejected outbox entry for good. Standalone: no entry exists.
+   * Errors: InvalidParams, NotFound.
+   * @param mutationId The outbox entry's mutationId, as getSyncQueue lists it.
+   */
+  discardSyncOperation(mutationId: string): Promise<Record<string, unknown>>;
+  /**
+   * Updates a Patient as syncPatientData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncPatientData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * @param patientId The Patient's id.
+   * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
+   * @param expectedVersion The meta.version the update was based on.
+   */
+  syncPatientDataWithAPI(patientId: string | number, updates: PatientUpdates, expectedVersion?: number): Promise<Patient>;
+  /**
+   * Updates an Appointment as syncAppointmentData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncAppointmentData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * @param appointmentId The Appointment's id.
+   * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
+   * @param expectedVersion The meta.version the update was based on.
+   */
+  syncAppointmentDataWithAPI(appointmentId: number, updates: AppointmentUpdates, expectedVersion?: number): Promise<Appointment>;
+  /**
+   * Updates a MessageThread as syncMessageData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncMessageData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * @param threadId The MessageThread's id.
+   * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
+   * @param expectedVersion The meta.version the update was based on.
+   */
+  syncMessageDataWithAPI(threadId: number, updates: MessageThreadUpdates, expectedVersion?: number): Promise<MessageThread>;
+  /**
+   * Updates a Prescription as syncPrescriptionData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncPrescriptionData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * @param prescriptionId The Prescription's id.
+   * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
+   * @param expectedVersion The meta.version the update was based on.
+   */
+  syncPrescriptionDataWithAPI(prescriptionId: number, updates: PrescriptionUpdates, expectedVersion?: number): Promise<Prescription>;
+  /**
+   * Updates a Document as syncDocumentData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncDocumentData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * @param documentId The Document's id.
+   * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
+   * @param expectedVersion The meta.version the update was based on.
+   */
+  syncDocumentDataWithAPI(documentId: number, updates: DocumentUpdates, expectedVersion?: number): Promise<Document>;
+  /**
+   * Updates a CarePlan as syncCarePlanData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncCarePlanData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * @param carePlanId The CarePlan's id.
+   * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
+   * @param expectedVersion The meta.version the update was based on.
+   */
+  syncCarePlanDataWithAPI(carePlanId: number, updates: CarePlanUpdates, expectedVersion?: number): Promise<CarePlan>;
+  /**
+   * Updates a Transaction as syncTransactionData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncTransactionData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * @param transactionId The Transaction's id.
+   * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
+   * @param expectedVersion The meta.version the update was based on.
+   */
+  syncTransactionDataWithAPI(transactionId: number, updates: TransactionUpdates, expectedVersion?: number): Promise<Transaction>;
+  /**
+   * Updates an InsuranceClaim as syncInsuranceClaimData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncInsuranceClaimData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * @param claimId The InsuranceClaim's id.
+   * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
+   * @param expectedVersion The meta.version the update was based on.
+   */
+  syncInsuranceClaimDataWithAPI(claimId: number, updates: InsuranceClaimUpdates, expectedVersion?: number): Promise<InsuranceClaim>;
 }
 
 /** Every method's params by name, for call(method, {…}). */
@@ -1394,6 +1600,21 @@ export interface PortalParams {
   unsubscribeFromUpdates: { entityType?: string | number; entityId?: string | number; subscriptionId?: number };
   getChangesSince: { sequence: number; limit?: number };
   exportPatient: { patientId: string | number };
+  isOnline: Record<string, never>;
+  getSyncStatus: Record<string, never>;
+  getSyncQueue: { query?: Query };
+  queueSyncOperation: { operation: SyncOperation };
+  processSyncQueue: Record<string, never>;
+  retrySyncOperation: { mutationId: string; force?: boolean };
+  discardSyncOperation: { mutationId: string };
+  syncPatientDataWithAPI: { patientId: string | number; updates: PatientUpdates; expectedVersion?: number };
+  syncAppointmentDataWithAPI: { appointmentId: number; updates: AppointmentUpdates; expectedVersion?: number };
+  syncMessageDataWithAPI: { threadId: number; updates: MessageThreadUpdates; expectedVersion?: number };
+  syncPrescriptionDataWithAPI: { prescriptionId: number; updates: PrescriptionUpdates; expectedVersion?: number };
+  syncDocumentDataWithAPI: { documentId: number; updates: DocumentUpdates; expectedVersion?: number };
+  syncCarePlanDataWithAPI: { carePlanId: number; updates: CarePlanUpdates; expectedVersion?: number };
+  syncTransactionDataWithAPI: { transactionId: number; updates: TransactionUpdates; expectedVersion?: number };
+  syncInsuranceClaimDataWithAPI: { claimId: number; updates: InsuranceClaimUpdates; expectedVersion?: number };
 }
 
 // MARK: - Helpers

@@ -28,6 +28,9 @@ from .types import (
     Message,
     DeleteResult,
     ListQuery,
+    SyncStatus,
+    SyncQueueEntry,
+    SyncOperation,
     InitializeClientInfo,
     InitializeResult,
     PatientPage,
@@ -46,6 +49,10 @@ from .types import (
     Removed,
     Changes,
     PatientChart,
+    GetSyncQueueQuery,
+    SyncQueue,
+    QueuedOperation,
+    SyncQueueOutcome,
 )
 
 
@@ -444,6 +451,149 @@ class PortalMethods(ABC):
         """
         return self.call("exportPatient", [patientId])
 
+    def isOnline(self) -> bool:
+        """Whether the sync agent's connection to the upstream is up; always false standalone."""
+        return self.call("isOnline")
+
+    def getSyncStatus(self) -> SyncStatus:
+        """The state of replication: mode, connection, queue counts, last push and pull, cursor,
+        next retry and last error. Standalone: mode "standalone", nothing queued, nothing yet.
+        """
+        return self.call("getSyncStatus")
+
+    def getSyncQueue(self, query: GetSyncQueueQuery | None = None) -> SyncQueue:
+        """The outbox: writes not yet applied upstream (pending, retrying) and those it rejected,
+        oldest first. Standalone: always empty.
+        """
+        return self.call("getSyncQueue", _positional([], query))
+
+    def queueSyncOperation(self, operation: SyncOperation) -> QueuedOperation:
+        """Applies the seed's SyncOperation locally, as the method its type names would
+        (UPDATE_PATIENT: syncPatientData(entityId, data)), and queues it for the upstream.
+        Standalone: applied, nothing queued (mutationId null).
+        """
+        return self.call("queueSyncOperation", [operation])
+
+    def processSyncQueue(self) -> SyncQueueOutcome:
+        """Pushes the outbox now and waits: how many were applied, rejected and are left.
+        Standalone: nothing to push.
+        """
+        return self.call("processSyncQueue")
+
+    def retrySyncOperation(self, mutationId: str, force: bool | None = None) -> SyncQueueEntry:
+        """Queues a rejected outbox entry again; force drops its expectedVersion. Standalone: no
+        entry exists.
+        """
+        return self.call("retrySyncOperation", _positional([mutationId], force))
+
+    def discardSyncOperation(self, mutationId: str) -> dict[str, Any]:
+        """Removes a rejected outbox entry for good. Standalone: no entry exists."""
+        return self.call("discardSyncOperation", [mutationId])
+
+    def syncPatientDataWithAPI(
+        self,
+        patientId: str | int,
+        updates: dict[str, Any],
+        expectedVersion: int | None = None,
+    ) -> Patient:
+        """Updates a Patient as syncPatientData does, then waits until the upstream applied it.
+        Standalone (no upstream): exactly syncPatientData.
+        """
+        return self.call(
+            "syncPatientDataWithAPI", _positional([patientId, updates], expectedVersion)
+        )
+
+    def syncAppointmentDataWithAPI(
+        self,
+        appointmentId: int,
+        updates: dict[str, Any],
+        expectedVersion: int | None = None,
+    ) -> Appointment:
+        """Updates an Appointment as syncAppointmentData does, then waits until the upstream
+        applied it. Standalone (no upstream): exactly syncAppointmentData.
+        """
+        return self.call(
+            "syncAppointmentDataWithAPI", _positional([appointmentId, updates], expectedVersion)
+        )
+
+    def syncMessageDataWithAPI(
+        self,
+        threadId: int,
+        updates: dict[str, Any],
+        expectedVersion: int | None = None,
+    ) -> MessageThread:
+        """Updates a MessageThread as syncMessageData does, then waits until the upstream applied
+        it. Standalone (no upstream): exactly syncMessageData.
+        """
+        return self.call(
+            "syncMessageDataWithAPI", _positional([threadId, updates], expectedVersion)
+        )
+
+    def syncPrescriptionDataWithAPI(
+        self,
+        prescriptionId: int,
+        updates: dict[str, Any],
+        expectedVersion: int | None = None,
+    ) -> Prescription:
+        """Updates a Prescription as syncPrescriptionData does, then waits until the upstream
+        applied it. Standalone (no upstream): exactly syncPrescriptionData.
+        """
+        return self.call(
+            "syncPrescriptionDataWithAPI", _positional([prescriptionId, updates], expectedVersion)
+        )
+
+    def syncDocumentDataWithAPI(
+        self,
+        documentId: int,
+        updates: dict[str, Any],
+        expectedVersion: int | None = None,
+    ) -> Document:
+        """Updates a Document as syncDocumentData does, then waits until the upstream applied it.
+        Standalone (no upstream): exactly syncDocumentData.
+        """
+        return self.call(
+            "syncDocumentDataWithAPI", _positional([documentId, updates], expectedVersion)
+        )
+
+    def syncCarePlanDataWithAPI(
+        self,
+        carePlanId: int,
+        updates: dict[str, Any],
+        expectedVersion: int | None = None,
+    ) -> CarePlan:
+        """Updates a CarePlan as syncCarePlanData does, then waits until the upstream applied it.
+        Standalone (no upstream): exactly syncCarePlanData.
+        """
+        return self.call(
+            "syncCarePlanDataWithAPI", _positional([carePlanId, updates], expectedVersion)
+        )
+
+    def syncTransactionDataWithAPI(
+        self,
+        transactionId: int,
+        updates: dict[str, Any],
+        expectedVersion: int | None = None,
+    ) -> Transaction:
+        """Updates a Transaction as syncTransactionData does, then waits until the upstream
+        applied it. Standalone (no upstream): exactly syncTransactionData.
+        """
+        return self.call(
+            "syncTransactionDataWithAPI", _positional([transactionId, updates], expectedVersion)
+        )
+
+    def syncInsuranceClaimDataWithAPI(
+        self,
+        claimId: int,
+        updates: dict[str, Any],
+        expectedVersion: int | None = None,
+    ) -> InsuranceClaim:
+        """Updates an InsuranceClaim as syncInsuranceClaimData does, then waits until the
+        upstream applied it. Standalone (no upstream): exactly syncInsuranceClaimData.
+        """
+        return self.call(
+            "syncInsuranceClaimDataWithAPI", _positional([claimId, updates], expectedVersion)
+        )
+
 
 # Every method of the interface.
 METHOD_NAMES: frozenset[str] = frozenset(
@@ -462,7 +612,11 @@ METHOD_NAMES: frozenset[str] = frozenset(
         "deleteInsuranceClaim", "getInsuranceClaim", "getInsuranceClaims",
         "getPatientInsuranceClaims", "updatePatientRelatedData", "updateAppointmentRelatedData",
         "appendMessage", "transaction", "subscribeToUpdates", "unsubscribeFromUpdates",
-        "getChangesSince", "exportPatient",
+        "getChangesSince", "exportPatient", "isOnline", "getSyncStatus", "getSyncQueue",
+        "queueSyncOperation", "processSyncQueue", "retrySyncOperation", "discardSyncOperation",
+        "syncPatientDataWithAPI", "syncAppointmentDataWithAPI", "syncMessageDataWithAPI",
+        "syncPrescriptionDataWithAPI", "syncDocumentDataWithAPI", "syncCarePlanDataWithAPI",
+        "syncTransactionDataWithAPI", "syncInsuranceClaimDataWithAPI",
     }
 )
 
@@ -480,29 +634,32 @@ ENTITY_TYPES: frozenset[str] = frozenset(
 # JSON Pointer. Any other key in a path may be a value sent as a key.
 FIELD_NAMES: frozenset[str] = frozenset(
     {
-        "activePrescriptions", "activities", "address", "allergies", "amount", "appointment",
-        "appointmentId", "appointments", "approvedAmount", "assignedDoctor", "assignedTo",
-        "billing", "capabilities", "carePlan", "carePlanId", "carePlans", "cascade", "category",
-        "cause", "change", "changes", "claim", "claimId", "claimNumber", "clientInfo", "condition",
-        "conditions", "contains", "createdAt", "createdBy", "cursor", "dataDir", "date", "deleted",
-        "denialReason", "description", "diagnosisCodes", "direction", "dob", "doctorId",
-        "doctorName", "document", "documentId", "documents", "dosage", "dueDate", "durationMinutes",
-        "email", "emergencyContact", "endDate", "entity", "entityId", "entityType", "eq",
-        "expectedVersion", "field", "fields", "fileName", "filter", "frequency", "from", "goals",
-        "group", "gt", "gte", "hasMore", "id", "in", "insurance", "insuranceClaims", "items",
-        "lastMessageTime", "lastPayment", "lastSequence", "lastVisit", "limit", "location", "lt",
-        "lte", "medicalHistory", "medication", "medications", "memberId", "message",
-        "messageThreads", "messages", "meta", "method", "methods", "mimeType", "name", "ne",
-        "nextAppointment", "nextCursor", "notes", "notifications", "operations", "origin",
+        "activePrescriptions", "activities", "address", "agent", "allergies", "amount",
+        "appointment", "appointmentId", "appointments", "approvedAmount", "assignedDoctor",
+        "assignedTo", "attempts", "billing", "capabilities", "carePlan", "carePlanId", "carePlans",
+        "cascade", "category", "cause", "change", "changes", "claim", "claimId", "claimNumber",
+        "clientInfo", "code", "condition", "conditions", "contains", "createdAt", "createdBy",
+        "cursor", "data", "dataDir", "date", "deleted", "denialReason", "description",
+        "diagnosisCodes", "direction", "dob", "doctorId", "doctorName", "document", "documentId",
+        "documents", "done", "dosage", "dueDate", "durationMinutes", "email", "emergencyContact",
+        "endDate", "entity", "entityId", "entityType", "eq", "error", "expectedVersion", "field",
+        "fields", "fileName", "filter", "force", "frequency", "from", "goals", "group", "gt", "gte",
+        "hasMore", "id", "in", "insurance", "insuranceClaims", "items", "lastError",
+        "lastMessageTime", "lastPayment", "lastPullAt", "lastPushAt", "lastSequence", "lastVisit",
+        "limit", "location", "lt", "lte", "medicalHistory", "medication", "medications", "memberId",
+        "message", "messageThreads", "messages", "meta", "method", "methods", "mimeType", "mode",
+        "mutationId", "name", "ne", "nextAppointment", "nextAttemptAt", "nextCursor", "nextRetryAt",
+        "notes", "notifications", "online", "operation", "operations", "origin",
         "outstandingBalance", "paidAmount", "params", "patient", "patientEmail", "patientId",
-        "patientName", "paymentHistory", "pendingDocuments", "pharmacy", "phone", "prescribedBy",
-        "prescribedDate", "prescription", "prescriptionId", "prescriptions", "priority",
-        "procedureCodes", "protocolVersion", "provider", "quantity", "query", "quickStats",
-        "recentActivity", "refills", "related", "relationship", "removed", "route", "sender",
-        "sequence", "serverInfo", "serviceDate", "sizeBytes", "sort", "startDate", "status",
-        "subject", "submittedDate", "subscriptionId", "targetDate", "text", "thread", "threadId",
-        "time", "timestamp", "title", "total", "totalAppointments", "transaction", "transactionId",
+        "patientName", "paymentHistory", "pendingDocuments", "pharmacy", "phase", "phone",
+        "prescribedBy", "prescribedDate", "prescription", "prescriptionId", "prescriptions",
+        "priority", "procedureCodes", "protocolVersion", "provider", "pushed", "quantity", "query",
+        "queueDepth", "quickStats", "recentActivity", "refills", "rejected", "related",
+        "relationship", "remaining", "removed", "result", "route", "sender", "sequence",
+        "serverInfo", "serviceDate", "sizeBytes", "sort", "startDate", "state", "status", "subject",
+        "submittedDate", "subscriptionId", "targetDate", "text", "thread", "threadId", "time",
+        "timestamp", "title", "total", "totalAppointments", "transaction", "transactionId",
         "transactions", "type", "unreadMessages", "updatedAt", "updates", "uploadDate",
-        "uploadedBy", "version",
+        "uploadedBy", "upstreamSequence", "version",
     }
 )

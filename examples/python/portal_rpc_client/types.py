@@ -991,6 +991,95 @@ class ListQuery(TypedDict, total=False):
     cursor: str
 
 
+SyncStatusMode = Literal["standalone", "replica"]
+
+
+class SyncStatus(TypedDict):
+    mode: SyncStatusMode
+    online: bool
+    # This process is the one that talks to the upstream.
+    agent: bool
+    # Pending and retrying entries.
+    queueDepth: int
+    rejected: int
+    lastPushAt: str | None
+    lastPullAt: str | None
+    cursor: int | None
+    upstreamSequence: int | None
+    nextRetryAt: str | None
+    # The cause of the last failure, in one sentence without patient values.
+    lastError: str | None
+
+
+SyncQueueEntryEntityType = Literal[
+    "patient",
+    "appointment",
+    "messageThread",
+    "prescription",
+    "document",
+    "carePlan",
+    "transaction",
+    "insuranceClaim",
+]
+
+
+SyncQueueEntryState = Literal["pending", "retrying", "rejected"]
+
+
+class SyncQueueEntry(TypedDict):
+    mutationId: str
+    # The seed's name: UPDATE_PATIENT, …
+    type: str
+    method: str
+    entityType: SyncQueueEntryEntityType
+    entityId: str | int | None
+    state: SyncQueueEntryState
+    attempts: int
+    # The upstream's error, for a rejected entry.
+    error: NotRequired[dict[str, Any]]
+    timestamp: str
+    nextAttemptAt: NotRequired[str | None]
+
+
+SyncOperationType = Literal[
+    "CREATE_PATIENT",
+    "UPDATE_PATIENT",
+    "DELETE_PATIENT",
+    "CREATE_APPOINTMENT",
+    "UPDATE_APPOINTMENT",
+    "DELETE_APPOINTMENT",
+    "CREATE_MESSAGE_THREAD",
+    "UPDATE_MESSAGE_THREAD",
+    "DELETE_MESSAGE_THREAD",
+    "CREATE_PRESCRIPTION",
+    "UPDATE_PRESCRIPTION",
+    "DELETE_PRESCRIPTION",
+    "CREATE_DOCUMENT",
+    "UPDATE_DOCUMENT",
+    "DELETE_DOCUMENT",
+    "CREATE_CARE_PLAN",
+    "UPDATE_CARE_PLAN",
+    "DELETE_CARE_PLAN",
+    "CREATE_TRANSACTION",
+    "UPDATE_TRANSACTION",
+    "DELETE_TRANSACTION",
+    "CREATE_INSURANCE_CLAIM",
+    "UPDATE_INSURANCE_CLAIM",
+    "DELETE_INSURANCE_CLAIM",
+]
+
+
+class SyncOperation(TypedDict):
+    # CREATE_<E>: add<E>(data); UPDATE_<E>: sync<E>Data(entityId, data); DELETE_<E>:
+    # delete<E>(entityId), data {} (a patient's may hold cascade).
+    type: SyncOperationType
+    # The record's id; absent for CREATE_.
+    entityId: NotRequired[str | int]
+    data: dict[str, Any]
+    # When the client made the change.
+    timestamp: NotRequired[str]
+
+
 ChangeEntityType = Literal[
     "patient",
     "appointment",
@@ -1033,6 +1122,63 @@ class Change(TypedDict):
 
 ChangeNotification = Change
 """A committed change that matches one of the client's subscriptions, whether this client, another process on the same data, or an upstream made it. Written before the response of the request that caused it; numbered by the data's gap-free sequence (getChangesSince catches up after a reconnect)."""
+
+
+class SyncStatusNotification(TypedDict):
+    """Replica mode only (a standalone server never sends it): online, agent, queueDepth,
+    rejected or lastError changed; at most one every 250 ms. Sent to every initialized
+    connection, without a subscription.
+    """
+
+    online: bool
+    agent: bool
+    queueDepth: int
+    rejected: int
+    # The cause of the last failure, in one sentence without patient values.
+    lastError: str | None
+
+
+SyncRejectedNotificationEntityType = Literal[
+    "patient",
+    "appointment",
+    "messageThread",
+    "prescription",
+    "document",
+    "carePlan",
+    "transaction",
+    "insuranceClaim",
+]
+
+
+class SyncRejectedNotificationError(TypedDict):
+    code: int
+    message: str
+    data: NotRequired[Any]
+
+
+class SyncRejectedNotification(TypedDict):
+    """Replica mode only: the upstream refused a queued write for good; the local change is
+    rolled back (dataSync/changed says how) and the entry stays in getSyncQueue as rejected.
+    """
+
+    mutationId: str
+    method: str
+    entityType: SyncRejectedNotificationEntityType
+    entityId: str | int
+    error: SyncRejectedNotificationError
+
+
+SyncProgressNotificationPhase = Literal["download", "push"]
+
+
+class SyncProgressNotification(TypedDict):
+    """Replica mode only: progress of long work, the first download of the upstream's data or a
+    long push.
+    """
+
+    phase: SyncProgressNotificationPhase
+    done: int
+    total: int
 
 
 # -------------------- Method params and results (openrpc.json methods) ----------------------------
@@ -1224,3 +1370,40 @@ class PatientChart(TypedDict):
     transactions: list[Transaction]
     # Every InsuranceClaim record of the patient, by id.
     insuranceClaims: list[InsuranceClaim]
+
+
+GetSyncQueueQueryState = Literal["pending", "retrying", "rejected"]
+
+
+class GetSyncQueueQuery(TypedDict, total=False):
+    """{state?, limit?, cursor?}"""
+
+    state: GetSyncQueueQueryState
+    #  Default: 100.
+    limit: int
+    # Where the previous page ended.
+    cursor: str
+
+
+class SyncQueue(TypedDict):
+    """What getSyncQueue answers."""
+
+    items: list[SyncQueueEntry]
+    total: int
+
+
+class QueuedOperation(TypedDict):
+    """What queueSyncOperation answers."""
+
+    # The outbox entry; null standalone.
+    mutationId: str | None
+    # What the method the type names answered.
+    result: Any
+
+
+class SyncQueueOutcome(TypedDict):
+    """What processSyncQueue answers."""
+
+    pushed: int
+    rejected: int
+    remaining: int
