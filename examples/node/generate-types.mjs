@@ -126,7 +126,7 @@ function renderMethodTable({ openrpc, entities }) {
     ...openrpc.methods.map(method),
     '];',
     '',
-    '/** The notifications the server sends. */',
+    '/** The notifications the server may send (the sync/* ones only as a replica). */',
     `export const notifications = [${notifications.join(', ')}];`,
     '',
     '/** Every error code the server answers with, by name. */',

@@ -214,6 +214,10 @@ export declare class RelatedRecordsExistError extends PortalError {
 export declare class StorageUnavailableError extends PortalError {
   static readonly code: ErrorCodeTable["StorageUnavailable"];
 }
+/** -32006: reserved for replica mode: the upstream is unreachable, the change waits in the outbox. */
+export declare class UpstreamUnavailableError extends PortalError {
+  static readonly code: ErrorCodeTable["UpstreamUnavailable"];
+}
 /** -32010: reserved for authentication. */
 export declare class UnauthenticatedError extends PortalError {
   static readonly code: ErrorCodeTable["Unauthenticated"];

@@ -217,6 +217,11 @@ export class StorageUnavailableError extends PortalError {
   static code = errorCodes.StorageUnavailable;
 }
 
+/** -32006: reserved for replica mode: the upstream is unreachable, the change waits in the outbox. */
+export class UpstreamUnavailableError extends PortalError {
+  static code = errorCodes.UpstreamUnavailable;
+}
+
 /** -32010: reserved for authentication. */
 export class UnauthenticatedError extends PortalError {
   static code = errorCodes.Unauthenticated;
@@ -244,6 +249,7 @@ const classByCode = new Map(
     VersionConflictError,
     RelatedRecordsExistError,
     StorageUnavailableError,
+    UpstreamUnavailableError,
     UnauthenticatedError,
     ForbiddenError,
     RequestCancelledError,

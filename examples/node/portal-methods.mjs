@@ -87,7 +87,7 @@ export const methods = [
   { name: "syncInsuranceClaimDataWithAPI", notification: false, params: [{ name: "claimId", required: true }, { name: "updates", required: true }, { name: "expectedVersion", required: false }] },
 ];
 
-/** The notifications the server sends. */
+/** The notifications the server may send (the sync/* ones only as a replica). */
 export const notifications = ["dataSync/changed", "sync/status", "sync/rejected", "sync/progress"];
 
 /** Every error code the server answers with, by name. */

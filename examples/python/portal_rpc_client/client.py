@@ -240,6 +240,10 @@ class StorageUnavailableError(PortalError):
     """-32005: the store could not be written (disk full, read-only, locked); nothing changed."""
 
 
+class UpstreamUnavailableError(PortalError):
+    """-32006: reserved for replica mode: the upstream is unreachable, the change waits in the outbox."""
+
+
 class UnauthenticatedError(PortalError):
     """-32010: reserved for authentication."""
 
@@ -263,6 +267,7 @@ ERROR_CLASSES: dict[int, type[PortalError]] = {
     -32003: VersionConflictError,
     -32004: RelatedRecordsExistError,
     -32005: StorageUnavailableError,
+    -32006: UpstreamUnavailableError,
     -32010: UnauthenticatedError,
     -32011: ForbiddenError,
     -32800: RequestCancelledError,
