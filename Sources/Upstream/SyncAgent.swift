@@ -41,8 +41,8 @@ public final class SyncAgent: Sendable {
     shared.wake.request { $0.push = true }
   }
 
-  /// Stops the agent and waits for its thread to end: at once when it waits, else after the call
-  /// in flight, which its deadline bounds. Any thread may call it, any number of times.
+  /// Stops the agent and waits for its thread to end. A call in flight is interrupted (its
+  /// connection dropped), so it returns at once. Any thread may call it, any number of times.
   public func stop() {
     shared.wake.request { $0.stop = true }
     finished.wait()

@@ -25,7 +25,7 @@ extension SyncAgentDriver {
     do {
       let made = try PostgresConnection(
         connectingTo: configuration.connectionString, password: configuration.password,
-        deadline: deadline)
+        deadline: deadline, interruptingOn: shared.wake.stopReadEnd)
       connection = made
       try UpstreamMigrator().migrate(made, deadline: deadline)
       try made.listen(UpstreamSchema.changesChannel, deadline: deadline)
@@ -109,7 +109,7 @@ extension SyncAgentDriver {
   ) -> [SyncAgentState.Action] {
     switch error {
     case .timedOut: state.deadlineExceeded(now: wallClock)
-    case .connectionLost, .cannotConnect, .invalidConnectionString:
+    case .connectionLost, .interrupted, .cannotConnect, .invalidConnectionString:
       state.connectionLost(now: wallClock)
     case .server(let sqlState, _): call(.server(sqlState: sqlState))
     }
@@ -121,7 +121,7 @@ extension SyncAgentDriver {
     case let error as PostgresError:
       switch error {
       case .timedOut: .timedOut
-      case .connectionLost: .connectionLost
+      case .connectionLost, .interrupted: .connectionLost
       case .cannotConnect, .invalidConnectionString: .connectFailed
       case .server(let sqlState, _): .server(sqlState: sqlState)
       }
