@@ -70,7 +70,8 @@ extension AgentProbe {
   /// An agent on `connectionString` whose pages and statuses this probe records.
   func startAgent(
     _ connectionString: String, heartbeat: Double = 30, safetyPoll: Double = 30,
-    callTimeout: Double = 5, connectTimeout: Double = 5, pageSize: Int = 500
+    callTimeout: Double = 5, connectTimeout: Double = 5, pageSize: Int = 500,
+    push: @escaping SyncAgent.Push = { _, _ in .nothingToPush }
   ) throws -> SyncAgent {
     let configuration = SyncAgent.Configuration(
       connectionString: try PostgresConnectionString(connectionString),
@@ -78,7 +79,7 @@ extension AgentProbe {
       heartbeatInterval: .seconds(heartbeat), safetyPollInterval: .seconds(safetyPoll),
       pageSize: pageSize, backoff: Backoff(baseMilliseconds: 200, capMilliseconds: 1_000))
     return try SyncAgent(
-      configuration: configuration, sink: { [self] in take($0) },
+      configuration: configuration, sink: { [self] in take($0) }, push: push,
       statusChanged: { [self] in record($0) })
   }
 }

@@ -1,4 +1,5 @@
 import Postgres
+import Synchronization
 import TestSupport
 import Testing
 import Upstream
@@ -38,6 +39,34 @@ struct SyncAgentTests {
     #expect(probe.waitForSeqs(through: last))
     #expect(probe.delivered.map(\.seq) == Array(1...last))
     #expect(probe.wait(seconds: 5) { _, status in status?.cursor == last })
+  }
+
+  @Test func pushNeededWakesTheAgentToPushOverItsConnection() throws {
+    let cluster = try PostgresCluster()
+    defer { cluster.stop() }
+    let probe = AgentProbe()
+    let outbox = Outbox()
+    // This push writes a change row upstream per entry, so its NOTIFY brings the row back.
+    let agent = try probe.startAgent(cluster.connectionString) {
+      (connection, deadline) throws(PostgresError) in
+      guard outbox.due.withLock({ $0 }) > 0 else { return .nothingToPush }
+      try connection.query(
+        "INSERT INTO portal.changes (entity_type, entity_id, change, version)"
+          + " VALUES ('patient', 'P001', 'updated', 2)", deadline: deadline)
+      return .pushed(
+        remaining: outbox.due.withLock { due in
+          due -= 1
+          return due
+        })
+    }
+    defer { agent.stop() }
+    #expect(probe.waitUntilOnline())
+    #expect(agent.status.lastPushAt == nil)
+    outbox.due.withLock { $0 = 3 }
+    agent.pushNeeded()
+    #expect(probe.waitForSeqs(through: 3, seconds: 5))
+    #expect(probe.delivered.map(\.seq) == [1, 2, 3])
+    #expect(probe.wait(seconds: 5) { _, status in status?.lastPushAt != nil })
   }
 
   @Test func aHungServerIsFoundAndLeftAndTheAgentComesBackWithAPull() throws {
@@ -117,4 +146,9 @@ struct SyncAgentTests {
     #expect(agent.status.phase == "stopped")
     #expect(probe.delivered.isEmpty)
   }
+}
+
+/// The entries a test's push still has to send.
+private final class Outbox: Sendable {
+  let due = Mutex(0)
 }
