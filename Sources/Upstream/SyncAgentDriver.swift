@@ -40,7 +40,8 @@ final class SyncAgentDriver {
       perform(actions)
       let requests = shared.wake.take()
       if requests.stop {
-        perform(state.stop())
+        // Every one of the stop's actions runs (they make no call): drop, answer the waiting.
+        for action in state.stop() { _ = perform(action) }
         connection?.close()
         connection = nil
         publish()
