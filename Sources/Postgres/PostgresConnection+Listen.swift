@@ -14,15 +14,20 @@ extension PostgresConnection {
   }
 
   /// The next notification for a channel this connection listens on, waiting for it until
-  /// `deadline` (then nil: the connection stays usable). Never sends anything.
+  /// `deadline` (then nil: the connection stays usable). Never sends anything. An interruption
+  /// drops the connection, as it does for every call.
   public func waitForNotification(deadline: ContinuousClock.Instant) throws(PostgresError)
     -> PostgresNotification?
   {
     while true {
       if !pendingNotifications.isEmpty { return pendingNotifications.removeFirst() }
       let connection = try liveHandle()
-      guard SocketWait.readable.wait(on: PQsocket(connection), until: deadline) != nil else {
-        return nil
+      switch SocketWait.readable.wait(
+        on: PQsocket(connection), until: deadline, interrupt: interruptDescriptor)
+      {
+      case .ready: break
+      case .timedOut: return nil
+      case .interrupted: throw drop(.interrupted)
       }
       guard PQconsumeInput(connection) == 1 else { throw drop() }
       collectNotifications(connection)

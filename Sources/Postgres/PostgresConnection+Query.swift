@@ -58,10 +58,7 @@ extension PostgresConnection {
       let pending = PQflush(connection)
       if pending == 0 { return }
       guard pending > 0 else { throw drop() }
-      let wait = SocketWait.readableOrWritable
-      guard let ready = wait.wait(on: PQsocket(connection), until: deadline) else {
-        throw drop(.timedOut)
-      }
+      let ready = try awaitSocket(.readableOrWritable, connection, deadline: deadline)
       if ready.readable, PQconsumeInput(connection) == 0 { throw drop() }
     }
   }
@@ -71,9 +68,7 @@ extension PostgresConnection {
     throws(PostgresError)
   {
     while PQisBusy(connection) == 1 {
-      guard SocketWait.readable.wait(on: PQsocket(connection), until: deadline) != nil else {
-        throw drop(.timedOut)
-      }
+      _ = try awaitSocket(.readable, connection, deadline: deadline)
       guard PQconsumeInput(connection) == 1 else { throw drop() }
     }
   }
@@ -114,7 +109,7 @@ extension PostgresError {
   var isConnectionLevel: Bool {
     switch self {
     case .server, .invalidConnectionString: false
-    case .connectionLost, .timedOut, .cannotConnect: true
+    case .connectionLost, .timedOut, .interrupted, .cannotConnect: true
     }
   }
 }

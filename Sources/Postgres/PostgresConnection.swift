@@ -13,13 +13,17 @@ public final class PostgresConnection {
   var handle: OpaquePointer?
   /// Notifications read while waiting for something else, in arrival order.
   var pendingNotifications: [PostgresNotification] = []
+  /// While this descriptor is readable, every call ends at once with `.interrupted`.
+  let interruptDescriptor: Int32?
 
   /// Connects to `connectionString` (with `password`, when one is given apart from it) before
-  /// `deadline`.
+  /// `deadline`. Once `interruptDescriptor` (the read end of a pipe, say) is readable, this and
+  /// every later call end at once with `.interrupted`: how an owner stops promptly.
   public init(
     connectingTo connectionString: PostgresConnectionString, password: String? = nil,
-    deadline: ContinuousClock.Instant
+    deadline: ContinuousClock.Instant, interruptingOn interruptDescriptor: Int32? = nil
   ) throws(PostgresError) {
+    self.interruptDescriptor = interruptDescriptor
     var keywords: [String?] = ["dbname"]
     var values: [String?] = [connectionString.text]
     if let password {
@@ -58,10 +62,7 @@ public final class PostgresConnection {
     var wait = SocketWait.writable
     while true {
       if PQstatus(connection) == CONNECTION_BAD { throw failConnecting(connection) }
-      guard wait.wait(on: PQsocket(connection), until: deadline) != nil else {
-        close()
-        throw .timedOut
-      }
+      _ = try awaitSocket(wait, connection, deadline: deadline)
       switch PQconnectPoll(connection) {
       case PGRES_POLLING_OK:
         guard PQsetnonblocking(connection, 1) == 0 else { throw failConnecting(connection) }
@@ -77,6 +78,18 @@ public final class PostgresConnection {
     let reason = PostgresError.firstLine(String(cString: PQerrorMessage(connection)))
     close()
     return .cannotConnect(reason: reason)
+  }
+
+  /// Waits until the socket is ready as asked; past `deadline` or once interrupted, the
+  /// connection is dropped and the reason thrown.
+  func awaitSocket(
+    _ wait: SocketWait, _ connection: OpaquePointer, deadline: ContinuousClock.Instant
+  ) throws(PostgresError) -> SocketWait.Readiness {
+    switch wait.wait(on: PQsocket(connection), until: deadline, interrupt: interruptDescriptor) {
+    case .ready(let readiness): return readiness
+    case .timedOut: throw drop(.timedOut)
+    case .interrupted: throw drop(.interrupted)
+    }
   }
 
   /// Drops a connection found dead and says so.

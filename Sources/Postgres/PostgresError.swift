@@ -10,6 +10,9 @@ public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The deadline passed first; the connection has been dropped (never cancelled), so the
   /// outcome of a statement that was in flight is unknown.
   case timedOut
+  /// The connection's owner interrupted the call (it is stopping); the connection has been
+  /// dropped, and the outcome of a statement that was in flight is unknown.
+  case interrupted
   /// No connection could be made: `reason` is libpq's first line (it names hosts, never secrets).
   case cannotConnect(reason: String)
   /// The connection string cannot be used: it does not parse, or it carries a password.
@@ -20,6 +23,7 @@ public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
     case .server(let sqlState, let message): "PostgreSQL error \(sqlState): \(message)"
     case .connectionLost: "the connection to PostgreSQL was lost"
     case .timedOut: "PostgreSQL did not answer before the deadline"
+    case .interrupted: "the PostgreSQL call was interrupted: its owner is stopping"
     case .cannotConnect(let reason): "cannot connect to PostgreSQL: \(reason)"
     case .invalidConnectionString(let reason): "unusable PostgreSQL connection string: \(reason)"
     }

@@ -24,21 +24,38 @@ enum SocketWait {
     var writable: Bool
   }
 
-  /// Waits with `poll` until `socket` is ready as asked, or `deadline` passes (then nil). An error
-  /// or hang-up on the socket counts as ready, so the libpq call that follows reports it.
-  func wait(on socket: Int32, until deadline: ContinuousClock.Instant) -> Readiness? {
+  /// How a wait ended.
+  enum Outcome {
+    case ready(Readiness)
+    case timedOut
+    /// The interrupt descriptor became readable first.
+    case interrupted
+  }
+
+  /// Waits with `poll` until `socket` is ready as asked, `deadline` passes, or `interrupt` (when
+  /// given) becomes readable. An error or hang-up on the socket counts as ready, so the libpq call
+  /// that follows reports it.
+  func wait(
+    on socket: Int32, until deadline: ContinuousClock.Instant, interrupt: Int32? = nil
+  ) -> Outcome {
     while true {
       let remaining = deadline - .now
-      guard remaining > .zero else { return nil }
-      var descriptor = pollfd(fd: socket, events: events, revents: 0)
-      let result = poll(&descriptor, 1, Self.milliseconds(remaining))
+      guard remaining > .zero else { return .timedOut }
+      var descriptors = [pollfd(fd: socket, events: events, revents: 0)]
+      if let interrupt {
+        descriptors.append(pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0))
+      }
+      let result = poll(&descriptors, nfds_t(descriptors.count), Self.milliseconds(remaining))
       if result < 0, errno == EINTR { continue }
-      if result < 0 { return Readiness(readable: true, writable: true) }
+      if result < 0 { return .ready(Readiness(readable: true, writable: true)) }
       if result == 0 { continue }  // the loop checks the deadline again
-      let broken = descriptor.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0
-      return Readiness(
-        readable: broken || descriptor.revents & Int16(POLLIN) != 0,
-        writable: broken || descriptor.revents & Int16(POLLOUT) != 0)
+      if descriptors.count > 1, descriptors[1].revents != 0 { return .interrupted }
+      let revents = descriptors[0].revents
+      let broken = revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0
+      return .ready(
+        Readiness(
+          readable: broken || revents & Int16(POLLIN) != 0,
+          writable: broken || revents & Int16(POLLOUT) != 0))
     }
   }
 

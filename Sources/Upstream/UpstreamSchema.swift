@@ -9,7 +9,7 @@ public enum UpstreamSchema {
 
   /// Session advisory lock held while migrating ("PRPC" and 1), so workstations upgrading at
   /// once apply each migration exactly once.
-  static let migrationLock: Int64 = 0x5052_5043_0001
+  public static let migrationLock: Int64 = 0x5052_5043_0001
   /// Transaction advisory lock under which each change-log row takes its `seq` ("PRPC" and 2).
   static let changeSequenceLock: Int64 = 0x5052_5043_0002
 
