@@ -13,7 +13,7 @@ extension DataSync {
   public var isDayTurnDue: Bool { clock.now() >= dayTurn.dueAt }
 
   /// The method a day turn's changes name as their cause.
-  public static let dayTurnMethod = "dayTurned"
+  public static var dayTurnMethod: String { "dayTurned" }
 
   /// `nextAppointment` and `lastVisit` depend on the clinic's date, so they move when the day
   /// turns as well as when an appointment changes. Before the first request of each clinic day

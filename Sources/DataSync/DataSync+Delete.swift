@@ -40,7 +40,7 @@ extension DataSync {
         let before = loggedChanges?.upperBound ?? 0
         try clearPointers(to: kind, id: rowID, patient: owner, context: context)
         if let after = loggedChanges?.upperBound, after > before {
-          try store.forEachChange(after: before, through: after) { row in
+          try store.forEachChange(after: before, through: after, limit: .max) { row in
             related.append([
               "entityType": .string(row.entityType),
               "id": (try? JSONParser.parse(row.entityID)) ?? .null,

@@ -1,8 +1,8 @@
 internal import Domain
 public import PortalJSON
-internal import Storage
+public import Storage
 
-extension DataSync {
+extension DataSync where Records == Store {
   /// `exportPatient(patientId)`: the patient's whole chart in one object, `{patient,
   /// appointments, messageThreads, …}`, every record as stored and each list in id order, all
   /// read in one transaction (so no write lands between two of the lists).

@@ -1,8 +1,8 @@
 public import Domain
 public import PortalJSON
-internal import Storage
+public import Storage
 
-extension DataSync {
+extension DataSync where Records == Store {
   /// `get<E>(id)`: the stored JSON as stored.
   public func get(_ kind: EntityKind, id: JSONValue) throws -> EncodedJSON {
     try read {

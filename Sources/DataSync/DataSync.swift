@@ -1,6 +1,6 @@
 public import Domain
 internal import PortalJSON
-public import Storage
+internal import Storage
 
 /// The DataSync operations of `docs/protocol.md`, each one request: it checks the domain's rules,
 /// writes through the store inside that request's savepoint, carries the cross-section rules
@@ -8,11 +8,11 @@ public import Storage
 /// The one place a request's writes happen.
 ///
 /// Requests share a transaction until `commit()`; a failing request is undone alone.
-public final class DataSync {
-  public private(set) var store: Store
+public final class DataSync<Records: RecordStore> {
+  public private(set) var store: Records
   /// Reopens the store for writing, for a store that was opened read-only (its data directory
   /// was not writable): tried before each write, so the server recovers when the fault clears.
-  public var reopenForWriting: (() -> Store?)?
+  public var reopenForWriting: (() -> Records?)?
   public let clock: Clock
   /// This process's mark on the changes it makes (so peers can tell theirs from ours).
   public let origin: String
@@ -34,7 +34,7 @@ public final class DataSync {
   /// fails cannot take the turn down with it.
   private var savepointDepth = 0
 
-  public init(store: Store, clock: Clock, origin: String) {
+  public init(store: Records, clock: Clock, origin: String) {
     self.store = store
     self.clock = clock
     self.origin = origin

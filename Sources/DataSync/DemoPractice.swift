@@ -1,5 +1,6 @@
 internal import Domain
 internal import PortalJSON
+public import Storage
 
 /// A small, realistic (and entirely fictional) practice for `--demo`: eight patients, each with
 /// appointments, message threads, prescriptions, documents, a care plan, billing transactions and
@@ -7,7 +8,7 @@ internal import PortalJSON
 public enum DemoPractice {
   /// Fills the store when it holds no patient; returns false (and changes nothing) otherwise.
   @discardableResult
-  public static func fill(_ dataSync: DataSync) throws -> Bool {
+  public static func fill(_ dataSync: DataSync<Store>) throws -> Bool {
     guard try dataSync.store.isEmpty() else { return false }
     let today = dataSync.clock.now().date
     func day(_ offset: Int) -> JSONValue {

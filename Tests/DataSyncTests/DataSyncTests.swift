@@ -113,7 +113,7 @@ struct DataSyncTests {
 
 @Suite("Refused requests leave the store exactly as it was")
 struct UnchangedStoreTests {
-  static let badRequests: [(String, @Sendable (DataSync) throws -> Void)] = [
+  static let badRequests: [(String, @Sendable (DataSync<Store>) throws -> Void)] = [
     ("invalid entity", { _ = try $0.add(.patient, object(#"{"name":"x"}"#)) }),
     (
       "unknown field",

@@ -2,6 +2,7 @@ import DataSync
 import Domain
 import Foundation
 import PortalJSON
+import Storage
 import TestSupport
 import Testing
 
@@ -82,7 +83,7 @@ struct PagingPropertyTests {
     }
   }
 
-  private func ids(_ sync: DataSync) throws -> [Int64] {
+  private func ids(_ sync: DataSync<Store>) throws -> [Int64] {
     let page = decode(try sync.list(.appointment, query: ["limit": 1000]))
     return page["items"]?.arrayValue?.compactMap { $0["id"]?.int64Value } ?? []
   }

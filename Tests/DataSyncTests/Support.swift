@@ -8,7 +8,7 @@ import Storage
 func makeDataSync(
   directory: URL? = nil, demo: Bool = false,
   clock: Clock = .fixed(Timestamp("2026-01-31T09:15:00.000Z")!)
-) throws -> (DataSync, URL) {
+) throws -> (DataSync<Store>, URL) {
   let folder =
     directory
     ?? FileManager.default.temporaryDirectory.appendingPathComponent(

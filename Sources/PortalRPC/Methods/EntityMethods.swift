@@ -1,6 +1,7 @@
 internal import DataSync
 public import Domain
 internal import PortalJSON
+internal import Storage
 
 /// The methods every entity shares, written once: `add<E>`, `sync<E>Data`, `delete<E>`,
 /// `get<E>`, `get<Es>` and `getPatient<Es>`, named and shaped as the seed's `DataSyncContextType`.
@@ -236,5 +237,5 @@ private func withArticle(_ noun: String) -> String {
 
 extension MethodCall {
   /// The DataSync operations of this session.
-  var dataSync: DataSync { session.dataSync }
+  var dataSync: DataSync<Store> { session.dataSync }
 }

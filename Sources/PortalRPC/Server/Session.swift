@@ -1,7 +1,7 @@
 public import DataSync
 public import Domain
 public import PortalJSON
-internal import Storage
+public import Storage
 
 /// The state of one client connection: where it is in the lifecycle, which of its requests it has
 /// cancelled, and the services methods use. Confined to the thread that runs the server.
@@ -19,7 +19,7 @@ public final class Session {
   /// Where `meta` timestamps come from: the system clock, or the one `--clock` fixed.
   public var clock: Clock { dataSync.clock }
   /// The DataSync operations over this session's store.
-  public let dataSync: DataSync
+  public let dataSync: DataSync<Store>
   /// Set by the `exit` notification: stop after the current input.
   public internal(set) var exitRequested = false
   /// What the client said about itself in `initialize`.
@@ -37,7 +37,7 @@ public final class Session {
   /// sent while a long call runs is seen by it. Installed by the transport.
   var pollInput: (() -> Void)?
 
-  public init(configuration: ServerConfiguration, dataSync: DataSync) {
+  public init(configuration: ServerConfiguration, dataSync: DataSync<Store>) {
     self.configuration = configuration
     self.log = Log(level: configuration.logLevel)
     self.dataSync = dataSync
