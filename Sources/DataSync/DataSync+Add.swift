@@ -6,6 +6,7 @@ extension DataSync {
   /// `add<E>(entity)`: validates, assigns the id and server fields, stores, logs `created`.
   public func add(_ kind: EntityKind, _ input: JSONObject) throws -> EncodedJSON {
     try write { context in
+      noteOperation(.add(kind.name, entity: input))
       let validator = Validator(mode: .add, today: context.today)
       let validated = try validator.validate(input, as: kind).mapError(DomainError.invalid).get()
       var client = validated.fields
@@ -20,7 +21,7 @@ extension DataSync {
       try fillFromPatient(kind, &client, owner.document)
       try fillPatientSenders(kind, &client, owner.document)
       try checkReferences(kind, client, patientOrdinal: owner.ordinal)
-      let id = try store.nextID(for: kind)
+      let id = try nextID(for: kind)
       hold(validated.claims, kind, .integer(id))
       var server: JSONObject = ["id": JSONValue(id), "meta": meta.json]
       server.merge(copiedValues(kind, client, patient: owner.document))
@@ -44,10 +45,10 @@ extension DataSync {
   private func addPatient(
     _ client: JSONObject, claims: JSONObject, meta: Meta, context: Context
   ) throws -> EncodedJSON {
-    var ordinal = try store.nextID(for: .patient)
+    var ordinal = try nextID(for: .patient)
     var key = PatientID.generated(ordinal: ordinal)
     while try store.record(.patient, .patient(key)) != nil {  // an imported id may hold this one
-      ordinal += 1
+      ordinal = idsAreHandedOut ? try nextID(for: .patient) : ordinal + 1
       key = PatientID.generated(ordinal: ordinal)
     }
     let server: JSONObject = [

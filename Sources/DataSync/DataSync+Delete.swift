@@ -8,6 +8,7 @@ extension DataSync {
   /// in the same atomic write. Answers `{deleted, related}`.
   public func delete(_ kind: EntityKind, id: JSONValue, cascade: Bool = false) throws -> JSONValue {
     try write { context in
+      noteOperation(.delete(kind.name, id: id, cascade: cascade))
       let (key, record, current) = try existing(kind, id)
       let storedID = current["id"] ?? id
       let ownerID = kind.belongsToPatient ? current["patientId"] ?? .null : storedID

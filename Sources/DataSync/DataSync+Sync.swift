@@ -11,7 +11,9 @@ extension DataSync {
     _ kind: EntityKind, id: JSONValue, updates: JSONObject, expectedVersion: Int64?
   ) throws -> EncodedJSON {
     try write { context in
-      try update(kind, id: id, updates: updates, expectedVersion: expectedVersion, context: context)
+      noteOperation(.update(kind.name, id: id, updates: updates, expectedVersion: expectedVersion))
+      return try update(
+        kind, id: id, updates: updates, expectedVersion: expectedVersion, context: context)
     }
   }
 
@@ -22,7 +24,9 @@ extension DataSync {
   ) throws -> EncodedJSON {
     let before = try loggedChanges?.upperBound ?? store.lastSequence()
     let document = try write { context in
-      try update(kind, id: id, updates: updates, expectedVersion: expectedVersion, context: context)
+      noteOperation(.update(kind.name, id: id, updates: updates, expectedVersion: expectedVersion))
+      return try update(
+        kind, id: id, updates: updates, expectedVersion: expectedVersion, context: context)
     }
     let writer = JSONWriter(capacity: document.bytes.count + 256)
     writer.writeRaw(kind.name == .patient ? "{\"patient\":" : "{\"appointment\":")
@@ -54,6 +58,7 @@ extension DataSync {
         message["timestamp"] = .string(context.now.description)
       }
       messages.append(.object(message))
+      noteOperation(.appendMessage(threadID: threadID, message: message))
       do {
         return try update(
           .messageThread, id: threadID, updates: ["messages": .array(messages)],

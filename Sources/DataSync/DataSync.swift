@@ -34,6 +34,17 @@ public final class DataSync<Records: RecordStore> {
   /// fails cannot take the turn down with it.
   private var savepointDepth = 0
 
+  /// A replica's outbox and id leases; nil for a standalone store.
+  public var journal: (any WriteJournal)?
+  /// The writes the open unit of work made, for its outbox entry.
+  var operations: [WriteOperation] = []
+  /// The ids the open unit of work handed out, per kind.
+  var handedOutIDs: [EntityKind.Name: [Int64]] = [:]
+  /// Ids an entry being applied again must take (the ones it was given the first time).
+  var plannedIDs: [EntityKind.Name: [Int64]] = [:]
+  /// The instant an entry being applied again was first made.
+  var timeOverride: Timestamp?
+
   public init(store: Records, clock: Clock, origin: String) {
     self.store = store
     self.clock = clock
@@ -54,14 +65,24 @@ public final class DataSync<Records: RecordStore> {
   func savepoint<T>(method: String, _ body: (Context) throws -> T) throws -> T {
     let logged = loggedChanges
     savepointDepth += 1
-    defer { savepointDepth -= 1 }
+    let outermost = savepointDepth == 1
+    defer {
+      savepointDepth -= 1
+      if outermost {
+        operations = []
+        handedOutIDs = [:]
+      }
+    }
     do {
       return try store.inSavepoint {
-        let now = clock.now()
+        let now = timeOverride ?? clock.now()
         let context = Context(now: now, today: clock.date(of: now), method: method)
         let result = try body(context)
         try refreshStalePatients(context)
         try checkHeldClaims()
+        if outermost, let journal, !operations.isEmpty {
+          try journal.record(try journalEntry(context, journal))
+        }
         return result
       }
     } catch {
