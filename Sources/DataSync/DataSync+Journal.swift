@@ -64,7 +64,9 @@ extension DataSync {
       plannedIDs = [:]
       timeOverride = nil
     }
-    return try perform(entry.operation)
+    // The client's expectedVersion was checked when the write was made; from then on a
+    // conflict is a change made elsewhere after the entry's base versions, which the push checks.
+    return try perform(entry.operation.withoutExpectedVersions)
   }
 
   /// Runs one write operation, as the method it came from would.

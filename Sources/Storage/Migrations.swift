@@ -22,6 +22,7 @@ public enum Migrations {
     Migration(version: 3, name: "per-patient indexes", sql: perPatientIndexes),
     Migration(version: 4, name: "derived-field columns", sql: derivedFieldColumns),
     Migration(version: 5, name: "patient totals and clinic day", sql: patientTotals),
+    Migration(version: 6, name: "replica outbox", sql: replicaOutbox),
   ]
 
   /// The newest schema version this build knows.
@@ -216,6 +217,52 @@ public enum Migrations {
     END;
     CREATE TABLE clinic_day (only INTEGER PRIMARY KEY CHECK (only = 1), day TEXT NOT NULL);
     CREATE INDEX appointments_by_date ON appointments(date);
+    """
+
+  /// A replica's side (empty in a standalone store): `outbox` holds every write not yet applied
+  /// by PostgreSQL, in order, and those applied whose change the replica has not yet pulled
+  /// (`applied_seq`: the upstream change that carries it) (AUTOINCREMENT: a mutation id is never handed out twice, since
+  /// PostgreSQL recognises a re-push by it); `confirmed` holds, for each record a pending write
+  /// changed, the state PostgreSQL confirmed before it (`present` 0: the record did not exist
+  /// upstream), so a rejection or a pulled change can put it back and re-apply what is pending;
+  /// `id_leases` the blocks of ids leased from PostgreSQL; `sync_state` the replica's identity
+  /// and pull cursor.
+  private static let replicaOutbox = """
+    CREATE TABLE outbox (
+      mutation_id INTEGER PRIMARY KEY AUTOINCREMENT,
+      method TEXT NOT NULL,
+      operation TEXT NOT NULL,
+      assigned_ids TEXT NOT NULL,
+      base_versions TEXT NOT NULL,
+      made_at TEXT NOT NULL,
+      entity_type TEXT,
+      entity_id TEXT,
+      state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'applied', 'rejected')),
+      applied_seq INTEGER,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at TEXT,
+      error TEXT
+    );
+    CREATE INDEX outbox_by_state ON outbox(state, mutation_id);
+    CREATE TABLE confirmed (
+      table_name TEXT NOT NULL,
+      id INTEGER NOT NULL,
+      present INTEGER NOT NULL,
+      patient INTEGER,
+      custom_id TEXT,
+      version INTEGER,
+      opening_balance INTEGER,
+      doc TEXT,
+      PRIMARY KEY (table_name, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE id_leases (
+      table_name TEXT NOT NULL,
+      first INTEGER NOT NULL,
+      last INTEGER NOT NULL,
+      next INTEGER NOT NULL,
+      PRIMARY KEY (table_name, first)
+    ) WITHOUT ROWID;
+    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     """
 
   /// Triggers that keep `patient_totals.<column>` equal to the number of the patient's records

@@ -1,0 +1,111 @@
+public import Domain
+internal import PortalJSON
+public import Storage
+
+/// A record's state as PostgreSQL confirmed it, as a pull hands it to the replica.
+public struct ConfirmedChange: Sendable {
+  public var kind: EntityKind.Name
+  /// A patient's ordinal, or the record's id.
+  public var row: Int64
+  /// The record as PostgreSQL holds it; nil when PostgreSQL deleted it.
+  public var record: ConfirmedRecord?
+
+  public init(kind: EntityKind.Name, row: Int64, record: ConfirmedRecord?) {
+    self.kind = kind
+    self.row = row
+    self.record = record
+  }
+}
+
+extension DataSync where Records == Store {
+  /// The origin a rebase writes in the change log: windows are told `origin: "upstream"`.
+  public static var upstreamOrigin: String { "upstream" }
+
+  /// Brings the replica to PostgreSQL's state with its own pending writes on top, in one
+  /// transaction: every captured record goes back to its confirmed state, PostgreSQL's `changes`
+  /// are applied, the pull `cursor` is stored (applied outbox rows it covers are forgotten),
+  /// and every pending or applied-but-not-yet-pulled outbox entry is applied again, in order,
+  /// with its own ids. A record whose state a window sees changed gets one change row, with
+  /// origin `upstream`. Returns how many.
+  ///
+  /// An entry that no longer applies (its record was deleted elsewhere, say) stays queued and
+  /// leaves no effect: PostgreSQL will refuse it, and the refusal reaches the user.
+  public func rebase(applying changes: [ConfirmedChange], cursor: Int64?) throws -> Int {
+    try store.inSavepoint {
+      try store.deferForeignKeys()
+      var before: [RecordRow: [UInt8]?] = [:]
+      var order: [RecordRow] = []
+      func remember(_ row: RecordRow, _ document: [UInt8]?) {
+        guard before[row] == nil else { return }
+        before[row] = .some(document)
+        order.append(row)
+      }
+      for row in try store.confirmedRows() + changes.map({ RecordRow($0.kind, $0.row) }) {
+        remember(row, try store.row(EntityKind.named(row.kind), row.row)?.document)
+      }
+
+      try store.setCapturing(false)
+      try store.restoreConfirmed()
+      for change in changes {
+        let kind = EntityKind.named(change.kind)
+        if let record = change.record {
+          try store.putConfirmed(kind, row: change.row, record)
+        } else {
+          try store.removeConfirmed(kind, row: change.row)
+        }
+      }
+      if let cursor {
+        try store.forgetAppliedOutbox(through: cursor)
+        try store.setSyncValue("cursor", String(cursor))
+      }
+
+      let mark = try store.lastSequence()
+      try store.setCapturing(true)
+      for row in try store.outboxRows() where row.state != "rejected" {
+        guard let entry = JournalEntry(row) else { continue }
+        _ = try? apply(entry)
+      }
+      _ = takeLoggedChanges()
+      try store.dropChanges(after: mark)
+      // A record only the re-applied writes touched was, before them, as PostgreSQL has it.
+      for row in try store.confirmedRows() where before[row] == nil {
+        if let kept = try store.confirmedDocument(row) { remember(row, kept) }
+      }
+      return try logVisibleChanges(order, before: before)
+    }
+  }
+
+  /// One change row, origin `upstream`, per record whose JSON differs from `before`.
+  private func logVisibleChanges(_ rows: [RecordRow], before: [RecordRow: [UInt8]?]) throws -> Int {
+    let now = clock.now()
+    var logged = 0
+    for row in rows {
+      let kind = EntityKind.named(row.kind)
+      let old = before[row] ?? nil
+      let current = try store.row(kind, row.row)
+      guard old != current?.document else { continue }
+      let oldObject = try old.map(Self.object)
+      let newObject = try current.map { try Self.object($0.document) }
+      guard let document = newObject ?? oldObject else { continue }
+      let change: ChangeEvent.Kind =
+        newObject == nil ? .deleted : (oldObject == nil ? .created : .updated)
+      let fields =
+        change == .updated
+        ? EntityDocument.changedFields(kind, from: oldObject!, to: newObject!)
+        : nil
+      let version = current?.version ?? ((Meta(document["meta"] ?? .null)?.version ?? 0) + 1)
+      let patientID = kind.name == .patient ? document["id"] : document["patientId"]
+      let event = ChangeEvent(
+        entityType: kind.name, entityID: document["id"] ?? .null, change: change, version: version,
+        patientID: patientID, fields: fields, method: "sync", originProcess: Self.upstreamOrigin,
+        time: now, entity: current.map { EncodedJSON(trusted: $0.document) })
+      var ordinal = current?.patientOrdinal ?? (kind.name == .patient ? row.row : nil)
+      if ordinal == nil, let owner = patientID.flatMap(PatientID.canonical) {
+        ordinal = try store.patientOrdinal(owner)
+      }
+      noteLogged(try store.append(event, patientOrdinal: ordinal, activity: nil))
+      logged += 1
+    }
+    return logged
+  }
+}
