@@ -21,7 +21,10 @@ extension Store {
 
   /// Every table a PortalRPC store has ever held.
   static let ownTables: Set<String> = Set(
-    ["schema_migrations", "retired_ids", "changes", "patient_totals", "clinic_day"]
+    [
+      "schema_migrations", "retired_ids", "changes", "patient_totals", "clinic_day", "outbox",
+      "confirmed", "id_leases", "sync_state",
+    ]
       + EntityKind.all.map(\.tableName))
 }
 
