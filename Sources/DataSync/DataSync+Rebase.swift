@@ -59,13 +59,13 @@ extension DataSync where Records == Store {
         try store.setSyncValue("cursor", String(cursor))
       }
 
-      let mark = try store.lastSequence()
+      let (mark, logged) = (try store.lastSequence(), loggedChanges)
       try store.setCapturing(true)
       for row in try store.outboxRows() where row.state != "rejected" {
         guard let entry = JournalEntry(row) else { continue }
         _ = try? apply(entry)
       }
-      _ = takeLoggedChanges()
+      loggedChanges = logged
       try store.dropChanges(after: mark)
       // A record only the re-applied writes touched was, before them, as PostgreSQL has it.
       for row in try store.confirmedRows() where before[row] == nil {

@@ -20,7 +20,7 @@ public final class DataSync<Records: RecordStore> {
   public var currentMethod = ""
 
   /// Sequence numbers of the changes logged since `takeLoggedChanges()` was last called.
-  public private(set) var loggedChanges: ClosedRange<Int64>?
+  public internal(set) var loggedChanges: ClosedRange<Int64>?
   /// Patients whose derived fields must be recomputed before the request ends, and which of the
   /// costlier parts: the visit dates when appointments changed, the payments when transactions
   /// did. Counts, balance and activity are always recomputed (one row each way).
@@ -94,7 +94,7 @@ public final class DataSync<Records: RecordStore> {
   }
 
   /// Runs reads in the open transaction, or opens a read transaction for them.
-  func read<T>(_ body: () throws -> T) throws -> T {
+  public func read<T>(_ body: () throws -> T) throws -> T {
     reopenIfWritable()
     turnDayIfDue()
     try store.beginRead()

@@ -6,6 +6,8 @@ public import Storage
 /// and the confirmed version of a record from its capture.
 public final class ReplicaJournal: WriteJournal {
   private let store: Store
+  /// The outbox row the last write made (what `queueSyncOperation` answers).
+  public private(set) var lastMutationID: Int64?
 
   /// Turns on the capture of confirmed state on `store`'s connection.
   public init(store: Store) throws {
@@ -37,7 +39,7 @@ public final class ReplicaJournal: WriteJournal {
       ?? entry.assignedIDs[subject?.entityType ?? .patient]?.first.map {
         subject?.entityType == .patient ? .string(PatientID.generated(ordinal: $0)) : JSONValue($0)
       }
-    _ = try store.appendOutbox(
+    lastMutationID = try store.appendOutbox(
       method: entry.method, operation: EncodedJSON(entry.operation.json).bytes,
       assignedIDs: EncodedJSON(JSONValue.object(ids)).bytes, baseVersions: EncodedJSON(bases).bytes,
       madeAt: entry.time.description, entityType: subject?.entityType.rawValue,

@@ -108,11 +108,16 @@ extension Store {
 
   /// A rejected row queued again (with its operation replaced, for a forced retry); false when
   /// there is no rejected row with this id.
-  public func requeueOutbox(_ mutationID: Int64, operation: [UInt8]?) throws(StorageError) -> Bool {
+  public func requeueOutbox(_ mutationID: Int64, forcedOperation operation: [UInt8]?)
+    throws(StorageError) -> Bool
+  {
+    // A forced retry drops the versions the write was based on with its expectedVersion.
     try database.statement(
       """
-      UPDATE outbox SET state = 'pending', error = NULL, next_attempt_at = NULL,
-        operation = coalesce(?, operation) WHERE mutation_id = ? AND state = 'rejected'
+      UPDATE outbox SET state = 'pending', error = NULL, next_attempt_at = NULL, attempts = 0,
+        operation = coalesce(?1, operation),
+        base_versions = CASE WHEN ?1 IS NULL THEN base_versions ELSE '[]' END
+        WHERE mutation_id = ?2 AND state = 'rejected'
       """
     ).bind([operation.map(SQLValue.json) ?? .null, .integer(mutationID)]).run()
     return database.changes > 0

@@ -1,3 +1,4 @@
+internal import DataSync
 internal import PortalJSON
 internal import Storage
 
@@ -9,6 +10,13 @@ internal import Storage
 ///      "cause":{"method":"updatePatientRelatedData","origin":"self"},"entity":{...}}
 enum ChangeNotification {
   static let method = "dataSync/changed"
+
+  /// `cause.origin`: `self` for this process's changes, `upstream` for PostgreSQL's (a
+  /// replica's rebase), `peer` for another window's.
+  static func origin(of row: ChangeRow, this process: String) -> String {
+    if row.origin == process { return "self" }
+    return row.origin == DataSync<Store>.upstreamOrigin ? "upstream" : "peer"
+  }
 
   static func writeParams(_ row: ChangeRow, origin: String, into writer: JSONWriter) {
     writer.writeRaw("{\"sequence\":")

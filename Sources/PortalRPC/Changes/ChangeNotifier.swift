@@ -100,7 +100,8 @@ final class ChangeNotifier {
     var open = true
     try store.forEachChange(after: owed.after, through: owed.through) { row in
       guard open, matches(row, owed.subscriptions) else { return }
-      ChangeNotification.write(row, origin: row.origin == origin ? "self" : "peer", into: chunk)
+      ChangeNotification.write(
+        row, origin: ChangeNotification.origin(of: row, this: origin), into: chunk)
       if chunk.count >= chunkBytes {
         open = sink(chunk)
         chunk.reset(keepingCapacity: chunkBytes + 4096)

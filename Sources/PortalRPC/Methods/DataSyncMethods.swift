@@ -314,7 +314,7 @@ public enum DataSyncMethods {
       }
       if count > 0 { writer.append(UInt8(ascii: ",")) }
       ChangeNotification.writeParams(
-        row, origin: row.origin == call.dataSync.origin ? "self" : "peer", into: writer)
+        row, origin: ChangeNotification.origin(of: row, this: call.dataSync.origin), into: writer)
       last = row.sequence
       count += 1
     }

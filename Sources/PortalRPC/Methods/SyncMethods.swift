@@ -55,7 +55,11 @@ public enum SyncMethods {
         errors: [.invalidParams]
       ) { call in
         try checkQueueQuery(call.arguments["query"])
-        return .value(["items": [], "total": 0])
+        guard call.dataSync.journal != nil else { return .value(["items": [], "total": 0]) }
+        return .value(
+          try call.dataSync.read {
+            try SyncQueue.page(call.dataSync.store, query: call.arguments["query"])
+          })
       },
       MethodSpec(
         "queueSyncOperation",
@@ -110,7 +114,7 @@ public enum SyncMethods {
         errors: [.invalidParams, .notFound],
         idParameter: "mutationId"
       ) { call in
-        throw noSuchEntry(call.arguments["mutationId"]!)
+        try SyncQueue.retry(call, force: call.arguments.bool("force") == true)
       },
       MethodSpec(
         "discardSyncOperation",
@@ -121,7 +125,7 @@ public enum SyncMethods {
         errors: [.invalidParams, .notFound],
         idParameter: "mutationId"
       ) { call in
-        throw noSuchEntry(call.arguments["mutationId"]!)
+        try SyncQueue.discard(call)
       },
     ] + EntityKind.all.map(EntityMethods.updateWithAPI)
   }

@@ -1,3 +1,4 @@
+internal import DataSync
 internal import PortalJSON
 
 /// `queueSyncOperation`: checks the seed's `SyncOperation`, then runs the method its type names
@@ -25,7 +26,10 @@ enum SyncOperationRunner {
       throw relocated(ResponseError(error, idParameter: spec.idParameter), for: type)
     }
     let writer = JSONWriter(capacity: 1024)
-    writer.writeRaw("{\"mutationId\":null,\"result\":")
+    let mutationID = (call.dataSync.journal as? ReplicaJournal)?.lastMutationID
+    writer.writeRaw("{\"mutationId\":")
+    if let mutationID { writer.writeString(String(mutationID)) } else { writer.writeRaw("null") }
+    writer.writeRaw(",\"result\":")
     switch reply {
     case .value(let value): writer.write(value)
     case .encoded(let encoded): writer.write(encoded)

@@ -36,6 +36,8 @@ public final class Session {
   /// Reads whatever input is already waiting (without blocking), so that a `$/cancelRequest`
   /// sent while a long call runs is seen by it. Installed by the transport.
   var pollInput: (() -> Void)?
+  /// Wakes the sync agent when a write queued something for PostgreSQL; nil standalone.
+  var replicaPushNeeded: (() -> Void)?
 
   public init(configuration: ServerConfiguration, dataSync: DataSync<Store>) {
     self.configuration = configuration
@@ -91,5 +93,13 @@ public final class Session {
   func markCancelled(_ id: RequestID) { cancelledIDs.insert(id) }
   func clearCancellation(_ id: RequestID) {
     if !cancelledIDs.isEmpty { cancelledIDs.remove(id) }
+  }
+}
+
+extension Session {
+  /// Tells this workstation's sync agent that the outbox has something new to push (nothing
+  /// standalone).
+  func pushNeeded() {
+    replicaPushNeeded?()
   }
 }
