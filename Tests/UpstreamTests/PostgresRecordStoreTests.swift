@@ -76,6 +76,13 @@ struct PostgresRecordStoreTests {
         WHERE kind = 'patient' AND id = 9
       """, deadline: .in(seconds: 10))
     #expect(report.rows == [["Dée O'Imported", "EXT-7", "2500"]])
+    // A replica learns a new patient's opening balance from its created change.
+    let opening = try connection.query(
+      """
+      SELECT opening_balance FROM portal.changes
+        WHERE entity_type = 'patient' AND entity_id = 'P010' AND change = 'created'
+      """, deadline: .in(seconds: 10))
+    #expect(opening.rows == [["12050"]])
   }
 
   @Test func aFailingRequestLeavesPostgreSQLUnchanged() throws {
