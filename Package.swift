@@ -83,16 +83,19 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
-    // MARK: Upstream: the clinic-wide PostgreSQL's schema (migrated under an advisory lock) and the
-    // sync agent's decisions as a pure state machine (no I/O, no threads)
+    // MARK: Upstream: the clinic-wide PostgreSQL's schema (migrated under an advisory lock), the
+    // sync agent's decisions as a pure state machine (no I/O, no threads), and the DataSync rules'
+    // store over PostgreSQL's records
     .target(
       name: "Upstream",
-      dependencies: ["Domain", "Postgres"],
+      dependencies: ["DataSync", "Domain", "PortalJSON", "Postgres", "Storage"],
       swiftSettings: swiftSettings
     ),
     .testTarget(
       name: "UpstreamTests",
-      dependencies: ["Upstream", "Domain", "Postgres", "TestSupport"],
+      dependencies: [
+        "Upstream", "DataSync", "Domain", "PortalJSON", "Postgres", "Storage", "TestSupport",
+      ],
       swiftSettings: swiftSettings
     ),
 

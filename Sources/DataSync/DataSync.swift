@@ -224,8 +224,13 @@ public final class DataSync<Records: RecordStore> {
 
   // MARK: Derived fields
 
+  /// Refreshes the stale patients in ordinal order: the order their changes are logged in then
+  /// depends on the request alone (not on a dictionary's hashing), so every store, and every
+  /// process, logs the same request's changes in the same order.
   private func refreshStalePatients(_ context: Context) throws {
-    while let (ordinal, parts) = stalePatients.popFirst() {
+    while let ordinal = stalePatients.keys.min(),
+      let parts = stalePatients.removeValue(forKey: ordinal)
+    {
       try refreshPatient(ordinal, parts, context: context)
     }
   }

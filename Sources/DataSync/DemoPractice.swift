@@ -10,6 +10,13 @@ public enum DemoPractice {
   @discardableResult
   public static func fill(_ dataSync: DataSync<Store>) throws -> Bool {
     guard try dataSync.store.isEmpty() else { return false }
+    try add(to: dataSync)
+    return true
+  }
+
+  /// Adds the practice's patients and their records to whatever the store holds, over either
+  /// store (the same requests give the same records).
+  public static func add<Records: RecordStore>(to dataSync: DataSync<Records>) throws {
     let today = dataSync.clock.now().date
     func day(_ offset: Int) -> JSONValue {
       .string(CalendarDate(daysSinceEpoch: today.daysSinceEpoch + offset).description)
@@ -120,7 +127,6 @@ public enum DemoPractice {
           "diagnosisCodes": .array([.string(person.icd)]), "procedureCodes": ["99396"],
         ])
     }
-    return true
   }
 
   private struct Person {

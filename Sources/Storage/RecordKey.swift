@@ -12,4 +12,10 @@ public struct StoredRecord: Sendable {
   public let patientOrdinal: Int64
   /// The record's JSON, exactly as it is sent to clients.
   public let document: [UInt8]
+
+  public init(version: Int64, patientOrdinal: Int64, document: [UInt8]) {
+    self.version = version
+    self.patientOrdinal = patientOrdinal
+    self.document = document
+  }
 }

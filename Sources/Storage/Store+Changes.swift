@@ -53,6 +53,24 @@ public struct ChangeRow: Sendable {
   public let entity: [UInt8]?
   /// The owning patient's ordinal.
   public let patientOrdinal: Int64?
+
+  public init(
+    sequence: Int64, entityType: String, entityID: [UInt8], change: String, version: Int64,
+    patientID: [UInt8]?, fields: [UInt8]?, method: String, origin: String, entity: [UInt8]?,
+    patientOrdinal: Int64?
+  ) {
+    self.sequence = sequence
+    self.entityType = entityType
+    self.entityID = entityID
+    self.change = change
+    self.version = version
+    self.patientID = patientID
+    self.fields = fields
+    self.method = method
+    self.origin = origin
+    self.entity = entity
+    self.patientOrdinal = patientOrdinal
+  }
 }
 
 extension Store {

@@ -51,6 +51,7 @@ public enum UpstreamSchema {
         END $$;
         CREATE CONSTRAINT TRIGGER changes_notify AFTER INSERT ON portal.changes
           DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION portal.changes_notify();
-        """)
+        """),
+    UpstreamMigration(version: 2, name: "records", sql: recordTables),
   ]
 }
