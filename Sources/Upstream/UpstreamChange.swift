@@ -13,11 +13,15 @@ public struct UpstreamChange: Sendable, Hashable {
   /// The workstation and mutation that caused it; nil for a writer outside the sync.
   public var clientId: String?
   public var mutationId: Int64?
+  /// The owning patient's ordinal (a patient's own), and a created patient's opening balance in
+  /// cents (migration 2's columns; nil in older rows).
+  public var patient: Int64?
+  public var openingBalance: Int64?
 
   public init(
     seq: Int64, entityType: String, entityId: String, change: String, version: Int64,
     patientId: String? = nil, body: String? = nil, clientId: String? = nil,
-    mutationId: Int64? = nil
+    mutationId: Int64? = nil, patient: Int64? = nil, openingBalance: Int64? = nil
   ) {
     self.seq = seq
     self.entityType = entityType
@@ -28,19 +32,25 @@ public struct UpstreamChange: Sendable, Hashable {
     self.body = body
     self.clientId = clientId
     self.mutationId = mutationId
+    self.patient = patient
+    self.openingBalance = openingBalance
   }
 
   /// The columns a pull selects, in the order `init?(row:)` reads them.
   static let columns =
-    "seq, entity_type, entity_id, change, version, patient_id, body::text, client_id, mutation_id"
+    """
+    seq, entity_type, entity_id, change, version, patient_id, body::text, client_id, mutation_id,
+    patient, opening_balance
+    """
 
   /// A row of `columns`; nil when a NOT NULL column is missing or a number does not parse.
   init?(row: [String?]) {
-    guard row.count == 9, let seq = row[0].flatMap({ Int64($0) }), let entityType = row[1],
+    guard row.count == 11, let seq = row[0].flatMap({ Int64($0) }), let entityType = row[1],
       let entityId = row[2], let change = row[3], let version = row[4].flatMap({ Int64($0) })
     else { return nil }
     self.init(
       seq: seq, entityType: entityType, entityId: entityId, change: change, version: version,
-      patientId: row[5], body: row[6], clientId: row[7], mutationId: row[8].flatMap { Int64($0) })
+      patientId: row[5], body: row[6], clientId: row[7], mutationId: row[8].flatMap { Int64($0) },
+      patient: row[9].flatMap { Int64($0) }, openingBalance: row[10].flatMap { Int64($0) })
   }
 }

@@ -1,0 +1,145 @@
+public import DataSync
+internal import Domain
+public import PortalJSON
+public import Postgres
+internal import Storage
+
+/// Applies a replica's outbox entry to PostgreSQL, authoritatively and exactly once: in one
+/// transaction it checks whether this client's mutation was already applied (a push whose reply
+/// was lost), checks the versions the write was based on against changes made elsewhere, runs
+/// the same `DataSync` operation over `PostgresRecordStore`, and records the outcome with the
+/// records and their change rows.
+public struct UpstreamApplier {
+  /// What PostgreSQL made of an entry.
+  public enum Outcome: Sendable, Equatable {
+    /// Applied; `sequence` is the last change row it wrote (0 when it changed nothing).
+    case applied(sequence: Int64)
+    /// Refused for good, with the error a client would have been given (`{code, message, data}`).
+    case rejected(error: JSONValue)
+  }
+
+  public let clientID: String
+  public var callTimeout: Duration
+  /// The error a refused write answers, as `{code, message, data}`; nil for an error that is
+  /// not the write's fault (it is then thrown, and the push retried).
+  public let describe: (any Error) -> JSONValue?
+
+  public init(
+    clientID: String, callTimeout: Duration, describe: @escaping (any Error) -> JSONValue?
+  ) {
+    self.clientID = clientID
+    self.callTimeout = callTimeout
+    self.describe = describe
+  }
+
+  /// Applies `entry` (outbox row `mutationID`) over `connection`; throws only what is
+  /// temporary (the connection, a deadline, a serialization failure, …).
+  public func apply(_ entry: JournalEntry, mutationID: Int64, on connection: PostgresConnection)
+    throws(PostgresError) -> Outcome
+  {
+    let store = PostgresRecordStore(
+      connection: connection, callTimeout: callTimeout, clientID: clientID,
+      mutationID: mutationID)
+    do {
+      try store.beginRead()
+      if let recorded = try recordedOutcome(mutationID, store) {
+        store.rollback()
+        return recorded
+      }
+      var outcome: Outcome
+      if let conflict = try conflict(entry, store) {
+        outcome = .rejected(error: conflict)
+      } else {
+        outcome = try run(entry, store)
+      }
+      try store.query(
+        """
+        INSERT INTO portal.applied_mutations (client_id, mutation_id, outcome)
+          VALUES ($1, $2, $3::json)
+        """,
+        [clientID, String(mutationID), EncodedJSON(outcome.json).text])
+      try store.commit()
+      return outcome
+    } catch let error as PostgresError {
+      store.rollback()
+      throw error
+    } catch {
+      store.rollback()
+      throw PostgresError.server(sqlState: "XX000", message: "the push failed")
+    }
+  }
+
+  private func run(_ entry: JournalEntry, _ store: PostgresRecordStore) throws -> Outcome {
+    let sync = DataSync(store: store, clock: Clock({ entry.time }), origin: clientID)
+    do {
+      _ = try sync.apply(entry)
+    } catch let error as PostgresError where !error.isTemporary {
+      // PostgreSQL refused the statement itself (a constraint, a value out of range): retrying
+      // would never succeed, so the entry is refused rather than left to wedge the queue.
+      guard let described = describe(error) else { throw error }
+      return .rejected(error: described)
+    } catch let error as PostgresError {
+      throw error
+    } catch {
+      guard let described = describe(error) else { throw error }
+      return .rejected(error: described)
+    }
+    let sequence = try store.query("SELECT current_setting('portal.max_seq', true)").scalar
+    return .applied(sequence: sequence.flatMap { Int64($0) } ?? 0)
+  }
+
+  private func recordedOutcome(_ mutationID: Int64, _ store: PostgresRecordStore) throws
+    -> Outcome?
+  {
+    let rows = try store.query(
+      "SELECT outcome::text FROM portal.applied_mutations WHERE client_id = $1 AND mutation_id = $2",
+      [clientID, String(mutationID)])
+    guard let text = rows.scalar, let json = try? JSONParser.parse(Array(text.utf8)) else {
+      return nil
+    }
+    return Outcome(json: json)
+  }
+
+  /// -32003 when a record an update was based on changed elsewhere since the version the
+  /// replica had confirmed (the replica's own earlier writes never count against it).
+  private func conflict(_ entry: JournalEntry, _ store: PostgresRecordStore) throws -> JSONValue? {
+    for base in entry.baseVersions {
+      let id = base.id.stringValue ?? base.id.int64Value.map { String($0) } ?? ""
+      let changed = try store.query(
+        """
+        SELECT 1 FROM portal.changes WHERE entity_type = $1 AND entity_id = $2 AND version > $3
+          AND client_id IS DISTINCT FROM $4 LIMIT 1
+        """, [base.entityType.rawValue, id, String(base.version), clientID])
+      guard changed.scalar != nil else { continue }
+      let kind = EntityKind.named(base.entityType)
+      let key: RecordKey = kind.name == .patient ? .patient(id) : .integer(Int64(id) ?? 0)
+      guard let current = try store.record(kind, key) else {
+        return describe(DomainError.notFound(kind.name, id: base.id))
+      }
+      return describe(
+        DomainError.versionConflict(
+          kind.name, id: base.id, expected: base.version, current: current.version,
+          currentEntity: EncodedJSON(trusted: current.document)))
+    }
+    return nil
+  }
+}
+
+extension UpstreamApplier.Outcome {
+  var json: JSONValue {
+    switch self {
+    case .applied(let sequence): ["applied": true, "sequence": JSONValue(sequence)]
+    case .rejected(let error): ["applied": false, "error": error]
+    }
+  }
+
+  init?(json: JSONValue) {
+    if json["applied"]?.boolValue == true {
+      self = .applied(sequence: json["sequence"]?.int64Value ?? 0)
+    } else if let error = json["error"] {
+      self = .rejected(error: error)
+    } else {
+      return nil
+    }
+  }
+}
