@@ -99,7 +99,7 @@ let package = Package(
     // MARK: JSON-RPC 2.0 over stdio: framing, lifecycle, method table
     .target(
       name: "PortalRPC",
-      dependencies: ["PortalJSON", "Domain", "Storage", "DataSync"],
+      dependencies: ["PortalJSON", "Domain", "Storage", "DataSync", "Postgres", "Upstream"],
       swiftSettings: swiftSettings
     ),
     .testTarget(
