@@ -104,7 +104,9 @@ let package = Package(
     ),
     .testTarget(
       name: "PortalRPCTests",
-      dependencies: ["PortalRPC", "PortalJSON", "Storage", "Domain", "TestSupport", "portal-rpc"],
+      dependencies: [
+        "PortalRPC", "PortalJSON", "Storage", "Domain", "Postgres", "TestSupport", "portal-rpc",
+      ],
       exclude: ["Transcripts"],
       swiftSettings: swiftSettings
     ),
