@@ -155,12 +155,16 @@ public final class Replica {
   /// Runs the election when due, and writes `sync/status` to the session's output when what it
   /// says changed (once the client initialized; at most one every `noticeInterval`).
   func service(_ session: Session) {
-    if wake.drain() { session.exitRequested = true }
+    let woken = wake.drain()
+    if woken.terminate { session.exitRequested = true }
     let now = ContinuousClock.now
-    if now >= nextTick {
+    let ticked = now >= nextTick
+    if ticked {
       elect()
       nextTick = now + Self.tickInterval
     }
+    // Between timers and wake-ups (a loop turn per batch of input), nothing is looked at.
+    guard ticked || woken.rang || noticeDue.map({ now >= $0 }) ?? false else { return }
     let status = agentStatus
     if isAgent, status.online != loggedOnline {
       loggedOnline = status.online
@@ -234,10 +238,11 @@ final class ReplicaWake: Sendable {
     ring()
   }
 
-  /// Empties the pipe; true once termination was asked for.
-  func drain() -> Bool {
+  /// Empties the pipe: whether it rang, and whether termination was asked for (ever).
+  func drain() -> (rang: Bool, terminate: Bool) {
     var buffer = [UInt8](repeating: 0, count: 64)
-    while read(readEnd, &buffer, buffer.count) > 0 {}
-    return terminationRequested.load(ordering: .sequentiallyConsistent)
+    var rang = false
+    while read(readEnd, &buffer, buffer.count) > 0 { rang = true }
+    return (rang, terminationRequested.load(ordering: .sequentiallyConsistent))
   }
 }
