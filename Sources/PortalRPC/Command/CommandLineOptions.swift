@@ -306,11 +306,11 @@ public struct CommandLineOptions: Sendable, Equatable {
       --version                 Print the version and exit.
       -h, --help                Print this help and exit.
 
-    Replica of a clinic's PostgreSQL (not with --in-memory):
+    A replica of the clinic's PostgreSQL, none of these with --in-memory:
       --upstream URL            Serve the data directory as a replica of this PostgreSQL (a libpq
                                 URI or conninfo string; default $PORTAL_UPSTREAM). A URL holding
                                 a password is refused: use PGPASSFILE or ~/.pgpass, PGPASSWORD,
-                                or --upstream-password-fd.
+                                or --upstream-password-fd N.
       --upstream-password-fd N  Read the password from descriptor N (3 or more) once at start,
                                 up to its end, without one trailing newline; N is then closed.
       --retry-attempts N        Tries of a sync<E>DataWithAPI before it answers -32006 (default 3).
