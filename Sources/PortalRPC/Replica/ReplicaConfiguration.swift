@@ -10,7 +10,7 @@ public import Upstream
 /// How a replica reaches its upstream and how it retries: the checked form of the `--upstream*`
 /// options, in `ServerConfiguration` (nil when standalone). Its description never shows the
 /// connection string or the password.
-public struct ReplicaConfiguration: Sendable, CustomStringConvertible {
+public struct ReplicaConfiguration: Sendable, CustomStringConvertible, CustomReflectable {
   /// Where the upstream is, with `applicationName` set to `clientName`.
   public var upstream: PostgresConnectionString
   /// Read from `--upstream-password-fd`; nil leaves it to libpq (PGPASSFILE, PGPASSWORD).
@@ -50,6 +50,9 @@ public struct ReplicaConfiguration: Sendable, CustomStringConvertible {
     if !realtime { configuration.safetyPollInterval = Self.pollingInterval }
     return configuration
   }
+
+  /// What `dump` and debuggers show: the description, so the password never shows there either.
+  public var customMirror: Mirror { Mirror(self, children: ["description": description]) }
 
   public var description: String {
     "client \(clientName), realtime \(realtime ? "on" : "off"), offline \(offline ? "on" : "off")"
