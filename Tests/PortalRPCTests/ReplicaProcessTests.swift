@@ -167,11 +167,22 @@ struct ReplicaProcessTests {
     let added = try process.call("addPatient", id: 3, params: "[\(ManyWindowsTests.patient)]")
     #expect(added.contains("\"result\""))
 
+    // Another window of the directory is not the agent, and answers from the agent's status.
+    let other = try window(data, upstream: cluster.connectionString)
+    defer { other.process.terminate() }
+    let seen = try syncStatus(other, id: 1)
+    #expect(seen["agent"] == false && seen["online"] == true && seen["mode"] == "replica")
+    #expect(try JSONParser.parse(other.call("isOnline", id: 2))["result"] == true)
+
     cluster.stop()
     try awaitCondition(seconds: 20) { try !online() }
     try process.waitUntil { $0.contains { Self.isStatus($0, online: false) } }
     let offline = try syncStatus(process, id: 4)
     #expect(offline["lastError"]?.stringValue != nil)
+    try other.waitUntil { $0.contains { Self.isStatus($0, online: false) } }
+    #expect(try syncStatus(other, id: 3)["lastError"]?.stringValue != nil)
+    try other.closeInput()
+    #expect(try other.finish().status == 0)
     let read = try process.call("getPatient", id: 5, params: #"["P001"]"#)
     #expect(read.contains("\"John Doe\""))
     let written = try process.call("syncPatientData", id: 6, params: #"["P001",{"name":"Jo Doe"}]"#)
