@@ -34,7 +34,8 @@ public final class Replica {
   private var lastNoticeAt: ContinuousClock.Instant?
   /// When a coalesced `sync/status` may go out.
   private var noticeDue: ContinuousClock.Instant?
-  private var loggedOnline = false
+  /// What the log last said about the connection: once per change, not per retry.
+  private var logged: (online: Bool, error: String?) = (false, nil)
   private var termination: (any DispatchSourceSignal)?
 
   /// How often the loop services the replica: the agent election's retry, and the status's
@@ -130,6 +131,17 @@ public final class Replica {
     ]
   }
 
+  /// Logs the agent's connection going up or down, and a new cause of failure while down.
+  private func logChange(_ status: AgentStatus) {
+    if status.online {
+      if !logged.online { log.info("the upstream is reachable") }
+      logged = (true, nil)
+    } else if let error = status.lastError, logged.online || error != logged.error {
+      log.warn("the upstream is unreachable (\(name: error)); retrying with backoff")
+      logged = (false, error)
+    }
+  }
+
   /// `sync/status`'s params.
   private func notice(_ status: AgentStatus, _ session: Session) -> JSONValue {
     let counts = hooks.queueCounts(session.dataSync.store)
@@ -166,14 +178,7 @@ public final class Replica {
     // Between timers and wake-ups (a loop turn per batch of input), nothing is looked at.
     guard ticked || woken.rang || noticeDue.map({ now >= $0 }) ?? false else { return }
     let status = agentStatus
-    if isAgent, status.online != loggedOnline {
-      loggedOnline = status.online
-      if status.online {
-        log.info("the upstream is reachable")
-      } else {
-        log.warn("the upstream is unreachable (\(name: status.lastError ?? "not connected yet"))")
-      }
-    }
+    if isAgent { logChange(status) }
     let current = notice(status, session)
     guard session.phase == .running else {
       if lastNotice == nil { lastNotice = current }
