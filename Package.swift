@@ -102,12 +102,14 @@ let package = Package(
     // MARK: JSON-RPC 2.0 over stdio: framing, lifecycle, method table
     .target(
       name: "PortalRPC",
-      dependencies: ["PortalJSON", "Domain", "Storage", "DataSync"],
+      dependencies: ["PortalJSON", "Domain", "Storage", "DataSync", "Postgres", "Upstream"],
       swiftSettings: swiftSettings
     ),
     .testTarget(
       name: "PortalRPCTests",
-      dependencies: ["PortalRPC", "PortalJSON", "Storage", "Domain", "TestSupport", "portal-rpc"],
+      dependencies: [
+        "PortalRPC", "PortalJSON", "Storage", "Domain", "Postgres", "TestSupport", "portal-rpc",
+      ],
       exclude: ["Transcripts"],
       swiftSettings: swiftSettings
     ),

@@ -26,6 +26,11 @@ public final class PostgresConnection {
     self.interruptDescriptor = interruptDescriptor
     var keywords: [String?] = ["dbname"]
     var values: [String?] = [connectionString.text]
+    if let applicationName = connectionString.applicationName {
+      // After `dbname`, so it overrides an `application_name` in the string.
+      keywords.append("application_name")
+      values.append(applicationName)
+    }
     if let password {
       keywords.append("password")
       values.append(password)

@@ -5,6 +5,13 @@ internal import CLibPQ
 public struct PostgresConnectionString: Sendable, Equatable, CustomStringConvertible {
   let text: String
   private let summary: String
+  /// What PostgreSQL shows for the connection (`application_name`, in `pg_stat_activity`); it
+  /// wins over one the string itself gives. Nil leaves the string's own, or libpq's default.
+  public var applicationName: String?
+
+  /// Why a string holding a password is refused (the reason of `.invalidConnectionString`).
+  public static let passwordRefusal =
+    "it carries a password; give the password apart (a password file or descriptor)"
 
   /// Refuses a string libpq cannot parse (without repeating it) and one that holds a password.
   public init(_ text: String) throws(PostgresError) {
@@ -21,8 +28,7 @@ public struct PostgresConnectionString: Sendable, Equatable, CustomStringConvert
       option += 1
     }
     if given["password"] != nil {
-      throw .invalidConnectionString(
-        reason: "it carries a password; give the password apart (a password file or descriptor)")
+      throw .invalidConnectionString(reason: Self.passwordRefusal)
     }
     self.text = text
     summary = ["host", "hostaddr", "port", "dbname", "user"]

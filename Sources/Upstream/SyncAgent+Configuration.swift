@@ -17,6 +17,9 @@ extension SyncAgent {
     public var safetyPollInterval: Duration
     /// Change-log rows per pull.
     public var pageSize: Int
+    /// Whether the agent LISTENs for NOTIFY (`--realtime on`); without it, only the safety poll
+    /// brings upstream changes.
+    public var listens = true
     public var backoff: Backoff
     /// The last change-log sequence already applied locally.
     public var cursor: Int64

@@ -19,7 +19,8 @@ extension SyncAgentDriver {
     }
   }
 
-  /// Connects, brings the schema up to date and LISTENs, all before one deadline.
+  /// Connects, brings the schema up to date and LISTENs (unless told not to), all before one
+  /// deadline.
   func connect() -> [SyncAgentState.Action] {
     let deadline = ContinuousClock.now + configuration.connectTimeout
     do {
@@ -28,7 +29,9 @@ extension SyncAgentDriver {
         deadline: deadline, interruptingOn: shared.wake.stopReadEnd)
       connection = made
       try UpstreamMigrator().migrate(made, deadline: deadline)
-      try made.listen(UpstreamSchema.changesChannel, deadline: deadline)
+      if configuration.listens {
+        try made.listen(UpstreamSchema.changesChannel, deadline: deadline)
+      }
       lastActivity = .now
       lastPull = .now
       return state.connectSucceeded(now: wallClock)

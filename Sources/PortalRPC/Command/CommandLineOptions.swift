@@ -1,4 +1,5 @@
 internal import Domain
+internal import Postgres
 
 /// The parsed command line, before anything touches the disk.
 ///
@@ -44,6 +45,8 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var exportFormat: ExportFormat?
   /// `export`: the file to write (stdout when nil).
   public var outputFile: String?
+  /// The replica's options (`--upstream` and the rest); see `ReplicaOptions`.
+  public var replica = ReplicaOptions()
 
   public init() {}
 
@@ -173,6 +176,8 @@ public struct CommandLineOptions: Sendable, Equatable {
         let file = try value()
         guard !file.isEmpty else { throw UsageError(message: "--output needs a file path") }
         options.outputFile = file
+      case _ where ReplicaOptions.flags.contains(name):
+        try options.replica.parse(name, try value())
       default:
         guard !argument.hasPrefix("-") else { throw UsageError(message: "unknown option \(name)") }
         guard subcommand == "backup" || subcommand == "restore", operand == nil, !argument.isEmpty
@@ -195,6 +200,18 @@ public struct CommandLineOptions: Sendable, Equatable {
     if options.action == .check && options.demo {
       throw UsageError(message: "--check never changes the store, so --demo cannot be used with it")
     }
+    if let flag = given.first(where: ReplicaOptions.flags.contains) {
+      if options.inMemory {
+        throw UsageError(
+          message:
+            "\(flag) cannot be used with --in-memory: a replica keeps its data in a data directory")
+      }
+      if options.action == .check {
+        throw UsageError(
+          message: "--check does not take \(flag); run it without the replica's options")
+      }
+    }
+    try options.replica.settle()
     if let subcommand {
       try options.settle(subcommand, operand: operand, given: given)
     } else if let misplaced = given.first(where: Self.subcommandOptions.keys.contains) {
@@ -253,6 +270,9 @@ public struct CommandLineOptions: Sendable, Equatable {
     Usage: portal-rpc [--data-dir DIR | --in-memory] [--demo] [--log-level LEVEL]
                       [--max-message-bytes N] [--durability full|normal]
                       [--busy-timeout-ms N] [--timezone ZONE]
+                      [--upstream URL [--upstream-password-fd N] [--retry-attempts N]
+                       [--retry-base-ms N] [--retry-cap-ms N] [--realtime on|off]
+                       [--offline on|off] [--client-name NAME]]
            portal-rpc --check [--data-dir DIR] [--timezone ZONE]
            portal-rpc backup DEST [--data-dir DIR] [--force]
            portal-rpc restore SRC [--data-dir DIR]
@@ -286,6 +306,25 @@ public struct CommandLineOptions: Sendable, Equatable {
       --version                 Print the version and exit.
       -h, --help                Print this help and exit.
 
+    A replica of the clinic's PostgreSQL, none of these with --in-memory:
+      --upstream URL            Serve the data directory as a replica of this PostgreSQL (a libpq
+                                URI or conninfo string; default $PORTAL_UPSTREAM). A URL holding
+                                a password is refused: use PGPASSFILE or ~/.pgpass, PGPASSWORD,
+                                or --upstream-password-fd N.
+      --upstream-password-fd N  Read the password from descriptor N (3 or more) once at start,
+                                up to its end, without one trailing newline; N is then closed.
+      --retry-attempts N        Tries of a sync<E>DataWithAPI before it answers -32006 (default 3).
+      --retry-base-ms N         The first retry's longest wait (default 1000); each next one
+                                doubles, with full jitter.
+      --retry-cap-ms N          The longest wait between retries (default 300000).
+      --realtime on|off         on (default): upstream changes arrive at once (LISTEN/NOTIFY);
+                                off: by polling only, every 5 s.
+      --offline on|off          on (default): writes queue while the upstream is down; off: they
+                                fail with -32006 instead.
+      --client-name NAME        This workstation's name upstream (PostgreSQL's application_name;
+                                1 to 63 printable ASCII characters). Default: the host name and
+                                the data directory's last path component, e.g. desk1/ws1.
+
     Commands (each works while other processes serve the same data directory, except restore):
       backup DEST               Copy the store, as of one moment, to DEST (a file, or an existing
                                 directory to hold portal.db), mode 0600; the copy must pass the
@@ -299,7 +338,7 @@ public struct CommandLineOptions: Sendable, Equatable {
                                 then each other type, by id), to stdout or --output FILE (mode
                                 0600; --force replaces it). Progress, as counts only, on stderr.
 
-    Exit status: 0 after shutdown/exit or end of input, 2 for a bad command line,
+    Exit status: 0 after shutdown/exit, end of input or SIGTERM, 2 for a bad command line,
     3 when the data directory or its store cannot be used; --check: 0 sound, 1 problems
     found (a damaged store, or another program's file, too), 3 no store to check.
     backup, restore, export: 0 done; 1 the copy or the backup failed the checks (nothing was

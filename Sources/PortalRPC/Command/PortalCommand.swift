@@ -16,9 +16,12 @@ public enum PortalCommand {
   public static let unusableDataStatus: Int32 = 3
 
   public static func main(arguments: [String], environment: (String) -> String?) -> Int32 {
-    let options: CommandLineOptions
+    var options: CommandLineOptions
     do {
       options = try CommandLineOptions.parse(Array(arguments.dropFirst()))
+      if options.action == .serve {
+        try options.replica.adoptEnvironment(environment, inMemory: options.inMemory)
+      }
     } catch {
       printError("\(error.message). Run 'portal-rpc --help' for usage.")
       return usageErrorStatus
@@ -58,6 +61,13 @@ public enum PortalCommand {
         printError(error.message)
         return unusableDataStatus
       }
+      do {
+        configuration.replica = try options.replica.configuration(
+          directory: configuration.dataDirectory!)
+      } catch {
+        printError("\(error.message). Run 'portal-rpc --help' for usage.")
+        return usageErrorStatus
+      }
     }
     let session: Session
     do {
@@ -66,10 +76,24 @@ public enum PortalCommand {
       printError(storeFailure(error, in: configuration.dataDirectory))
       return unusableDataStatus
     }
+    if let replicaConfiguration = configuration.replica, let directory = configuration.dataDirectory
+    {
+      do {
+        session.replica = try Replica(
+          configuration: replicaConfiguration,
+          hooks: .standard(directory: directory, configuration: replicaConfiguration),
+          directory: directory, log: session.log)
+      } catch {
+        printError("cannot serve as a replica: \(error)")
+        return unusableDataStatus
+      }
+    }
     let interface = PortalInterface()
     let server = Server(session: session, table: interface.table)
     session.log.debug("serving \(interface.table.names.count) methods")
+    session.replica?.start()
     StdioTransport(server: server).run()
+    session.replica?.stop()
     return 0
   }
 

@@ -10,10 +10,10 @@ public enum LifecycleMethods {
   public static let supportedProtocolVersions = ["1.0"]
 
   /// The lifecycle methods; `discover` serves the OpenRPC document and `capabilities` lists
-  /// what `initialize` announces.
+  /// what `initialize` announces (given whether the server is a replica).
   public static func specs(
     discover: @escaping () -> EncodedJSON,
-    capabilities: @escaping () -> JSONValue
+    capabilities: @escaping (_ replica: Bool) -> JSONValue
   ) -> [MethodSpec] {
     [
       MethodSpec(
@@ -55,7 +55,7 @@ public enum LifecycleMethods {
         ),
         errors: [.invalidRequest, .invalidParams]
       ) { call in
-        try initialize(call, capabilities: capabilities())
+        try initialize(call, capabilities: capabilities(call.session.replica != nil))
       },
       MethodSpec(
         "shutdown",

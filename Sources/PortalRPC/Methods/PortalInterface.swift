@@ -12,13 +12,13 @@ public struct PortalInterface {
     let discovery = DiscoveryCache()
     let notifications = [ChangeNotification.spec] + SyncMethods.notifications
     var table = MethodTable()
-    let notificationNames = notifications.filter { !$0.replicaOnly }.map(\.name)
     let lifecycle = LifecycleMethods.specs(
       discover: { discovery.document! },
-      capabilities: {
+      capabilities: { replica in
         [
           "methods": .array(discovery.methodNames.map(JSONValue.string)),
-          "notifications": .array(notificationNames.map(JSONValue.string)),
+          "notifications": .array(
+            notifications.filter { replica || !$0.replicaOnly }.map { .string($0.name) }),
         ]
       })
     let dataSync = DataSyncMethods.specs(table: { discovery.table! })

@@ -2,7 +2,8 @@ internal import Domain
 internal import PortalJSON
 
 /// The sync methods of `docs/upstream.md`, as a standalone server answers them: an empty replica
-/// that is never online, whose writes apply at once and queue nothing.
+/// that is never online, whose writes apply at once and queue nothing. On a replica, `isOnline`
+/// and `getSyncStatus` answer from the agent's status (`Replica`); the rest is the outbox's.
 ///
 /// - SeeAlso: `docs/protocol.md`, "Sync methods".
 public enum SyncMethods {
@@ -16,13 +17,13 @@ public enum SyncMethods {
         summary:
           "Whether the sync agent's connection to the upstream is up; always false standalone.",
         result: ("online", ["type": "boolean"])
-      ) { _ in .value(false) },
+      ) { call in .value(.bool(call.session.replica?.isOnline ?? false)) },
       MethodSpec(
         "getSyncStatus",
         summary:
           "The state of replication: mode, connection, queue counts, last push and pull, cursor, next retry and last error. Standalone: mode \"standalone\", nothing queued, nothing yet.",
         result: ("SyncStatus", EntityMethods.reference("SyncStatus"))
-      ) { _ in .value(standaloneStatus) },
+      ) { call in .value(call.session.replica?.syncStatus(call.session) ?? standaloneStatus) },
       MethodSpec(
         "getSyncQueue",
         summary:

@@ -351,6 +351,9 @@ public final class Server {
     }
   }
 
+  /// The replica's part of the idle loop: the election's retry, `sync/status`, SIGTERM.
+  func serviceReplica() { session.replica?.service(session) }
+
   public var wakeDescriptor: Int32? { session.notifier.wakeDescriptor }
   public var idleTimeoutMilliseconds: Int32? { session.notifier.idleTimeoutMilliseconds }
 }

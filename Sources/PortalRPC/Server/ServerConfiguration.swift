@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
   public var busyTimeoutMilliseconds: Int32 = 5000
   /// Fault injection: the store refuses to grow past this many pages.
   public var maxStorePages: Int?
+  /// How to follow the clinic's PostgreSQL (`--upstream`); nil when standalone.
+  public var replica: ReplicaConfiguration?
 
   public static let defaultMaxMessageBytes = 16 << 20
 

@@ -24,6 +24,9 @@ public final class Session {
   public internal(set) var exitRequested = false
   /// What the client said about itself in `initialize`.
   public internal(set) var clientInfo: JSONValue?
+  /// The replica's election, agent and status when the data directory is served as a replica
+  /// (`--upstream`); nil when standalone.
+  public internal(set) var replica: Replica?
 
   /// Everything the server has to say to this client; the transport writes it out and empties it.
   public let output = JSONWriter(capacity: 64 << 10)

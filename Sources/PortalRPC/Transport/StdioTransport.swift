@@ -15,6 +15,8 @@ public final class StdioTransport {
   private let readBuffer: UnsafeMutableRawBufferPointer
   private var inputEnded = false
   private var outputClosed = false
+  /// When the peers' safety poll is next due (while the client has subscriptions).
+  private var nextPeerPoll: ContinuousClock.Instant?
 
   static let readSize = 64 << 10
 
@@ -44,11 +46,18 @@ public final class StdioTransport {
   }
 
   /// Blocks until input arrives, then frames it. While the client has subscriptions, it also
-  /// wakes for other processes' commits (the peer watcher) and for the safety poll, and writes
-  /// the notifications those bring; otherwise it simply blocks in read(2).
+  /// wakes for other processes' commits (the peer watcher) and for the safety poll, and on a
+  /// replica for the replica's timer and wake-ups, and writes the notifications those bring;
+  /// otherwise it simply blocks in read(2). Returns early when a SIGTERM asked the server to stop.
   private func readInput() {
     while true {
-      if let timeout = server.idleTimeoutMilliseconds, !waitForInputOrPeers(timeout: timeout) {
+      if server.session.replica != nil {
+        server.serviceReplica()
+        flush()
+        if server.session.exitRequested { return }
+      }
+      let waits = server.idleTimeoutMilliseconds != nil || server.session.replica != nil
+      if waits, !waitForInputOrPeers() {
         continue
       }
       let count = read(input, readBuffer.baseAddress, readBuffer.count)
@@ -70,17 +79,35 @@ public final class StdioTransport {
     }
   }
 
-  /// Waits for stdin, the peer watcher or the timeout; delivers peer changes when they are the
-  /// reason. True when stdin has something (or ended).
-  private func waitForInputOrPeers(timeout: Int32) -> Bool {
+  /// Waits for stdin, the peer watcher, the replica's wake-up or the next timer (the peers'
+  /// safety poll, the replica's); delivers peer changes when they are the reason (the replica is
+  /// serviced by the caller, before each wait). True when stdin has something (or ended).
+  private func waitForInputOrPeers() -> Bool {
+    var timeout: Int32 = -1
+    if let idle = server.idleTimeoutMilliseconds {
+      let due = nextPeerPoll ?? .now + .milliseconds(idle)
+      nextPeerPoll = due
+      timeout = Replica.milliseconds(until: due)
+    } else {
+      nextPeerPoll = nil
+    }
+    if let replica = server.session.replica?.timeoutMilliseconds {
+      timeout = timeout < 0 ? replica : min(timeout, replica)
+    }
     var descriptors = [pollfd(fd: input, events: Int16(POLLIN), revents: 0)]
-    if let watcher = server.wakeDescriptor {
-      descriptors.append(pollfd(fd: watcher, events: Int16(POLLIN), revents: 0))
+    let watcher = server.wakeDescriptor.map { descriptor in
+      descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
+      return descriptors.count - 1
+    }
+    if let replica = server.session.replica?.wakeDescriptor {
+      descriptors.append(pollfd(fd: replica, events: Int16(POLLIN), revents: 0))
     }
     let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
     if ready < 0 { return errno != EINTR }
-    let woken = descriptors.count > 1 && descriptors[1].revents != 0
-    if ready == 0 || woken {
+    let woken = watcher.map { descriptors[$0].revents != 0 } ?? false
+    let pollDue = nextPeerPoll.map { ContinuousClock.now >= $0 } ?? false
+    if woken || pollDue {
+      nextPeerPoll = nil
       server.deliverPeerChanges(wokenByWatcher: woken)
       flush()
     }
