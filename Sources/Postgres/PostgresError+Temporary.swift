@@ -14,3 +14,17 @@ extension PostgresError {
     }
   }
 }
+
+extension PostgresError {
+  /// `SQLSTATE 23505`, or the kind of failure when the server gave none: safe to show anyone.
+  public var sqlStateDescription: String {
+    switch self {
+    case .server(let sqlState, _): "SQLSTATE \(sqlState)"
+    case .connectionLost: "connection lost"
+    case .timedOut: "timed out"
+    case .interrupted: "interrupted"
+    case .cannotConnect: "cannot connect"
+    case .invalidConnectionString: "invalid connection string"
+    }
+  }
+}

@@ -100,10 +100,10 @@ extension Store {
 
   /// A push of the row failed for a while (the upstream is unreachable): counted, with when
   /// the next try is due.
-  public func deferOutbox(_ mutationID: Int64, nextAttemptAt: String) throws(StorageError) {
+  public func deferOutbox(_ mutationID: Int64, nextAttemptAt: String?) throws(StorageError) {
     try database.statement(
       "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE mutation_id = ?"
-    ).bind([.text(nextAttemptAt), .integer(mutationID)]).run()
+    ).bind([nextAttemptAt.map(SQLValue.text) ?? .null, .integer(mutationID)]).run()
   }
 
   /// A rejected row queued again (with its operation replaced, for a forced retry); false when
@@ -180,5 +180,19 @@ extension Store {
       .text(kind.tableName), .integer(block.lowerBound), .integer(block.upperBound),
       .integer(block.lowerBound),
     ]).run()
+  }
+}
+
+extension Store {
+  /// Per kind, the largest id a deleted record had (never handed out again).
+  public func retiredIDs() throws(StorageError) -> [EntityKind.Name: Int64] {
+    let statement = try database.statement("SELECT table_name, max_id FROM retired_ids")
+    var ids: [EntityKind.Name: Int64] = [:]
+    while try statement.step() {
+      if let kind = Self.kind(ofTable: statement.text(0) ?? "") {
+        ids[kind.name] = statement.int64(1)
+      }
+    }
+    return ids
   }
 }

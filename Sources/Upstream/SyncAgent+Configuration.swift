@@ -23,6 +23,11 @@ extension SyncAgent {
     public var backoff: Backoff
     /// The last change-log sequence already applied locally.
     public var cursor: Int64
+    /// Runs on each new connection, after the schema is migrated and before the first pull: a
+    /// replica joins its upstream here. It returns the cursor to go on from when it moved it;
+    /// a failure that is not PostgreSQL's refuses the connection (`SyncFailure.joinRefused`)
+    /// and is tried again after a backoff.
+    public var prepare: (@Sendable (PostgresConnection, ContinuousClock.Instant) throws -> Int64?)?
 
     public init(
       connectionString: PostgresConnectionString, password: String? = nil,
@@ -56,7 +61,9 @@ extension SyncAgent {
   }
 
   /// Takes each page of upstream changes, in `seq` order, on the agent's thread.
-  public typealias Sink = @Sendable ([UpstreamChange]) -> Void
+  /// A page it cannot keep (the local store is busy or full) throws: the cursor stays, and the
+  /// page is pulled again later.
+  public typealias Sink = @Sendable ([UpstreamChange]) throws -> Void
   /// Pushes the head of the outbox over the agent's connection, before the deadline. It runs on
   /// the agent's thread and must not keep the connection.
   public typealias Push =

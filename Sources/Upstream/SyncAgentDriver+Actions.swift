@@ -32,6 +32,17 @@ extension SyncAgentDriver {
       if configuration.listens {
         try made.listen(UpstreamSchema.changesChannel, deadline: deadline)
       }
+      if let prepare = configuration.prepare {
+        do {
+          if let cursor = try prepare(made, deadline) { state.cursor = cursor }
+        } catch let error as PostgresError {
+          throw error
+        } catch {
+          made.close()
+          connection = nil
+          return state.connectFailed(now: wallClock, failure: .joinRefused)
+        }
+      }
       lastActivity = .now
       lastPull = .now
       return state.connectSucceeded(now: wallClock)
@@ -60,7 +71,13 @@ extension SyncAgentDriver {
       // page is delivered, and the next connection tries again.
       return state.pullFailed(now: wallClock, failure: .server(sqlState: "XX000"))
     }
-    if !changes.isEmpty { sink(changes) }
+    if !changes.isEmpty {
+      do {
+        try sink(changes)
+      } catch {
+        return state.pullFailed(now: wallClock, failure: .localStore)
+      }
+    }
     lastActivity = .now
     lastPull = .now
     return state.pullSucceeded(

@@ -9,6 +9,11 @@ public enum SyncFailure: Sendable, Hashable, CustomStringConvertible {
   case timedOut
   /// The heartbeat was not answered in time.
   case heartbeatMissed
+  /// The upstream is not one this data directory may join (it has data and so does the store,
+  /// or the store is another upstream's replica).
+  case joinRefused
+  /// The workstation's own store could not take what was pulled or pushed (busy, full).
+  case localStore
   /// PostgreSQL answered with a temporary error (classes 08, 53, 57, 40, 55P03, 25006).
   case server(sqlState: String)
 
@@ -18,6 +23,9 @@ public enum SyncFailure: Sendable, Hashable, CustomStringConvertible {
     case .connectionLost: "the connection to the upstream was lost"
     case .timedOut: "an upstream call passed its deadline"
     case .heartbeatMissed: "the upstream did not answer the heartbeat"
+    case .joinRefused:
+      "this data directory cannot join the upstream: both hold data, or it is another upstream's replica"
+    case .localStore: "the local store could not take the upstream's changes"
     case .server(let sqlState): "the upstream answered with SQLSTATE \(sqlState)"
     }
   }

@@ -53,5 +53,12 @@ public enum UpstreamSchema {
           DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION portal.changes_notify();
         """),
     UpstreamMigration(version: 2, name: "records", sql: recordTables),
+    UpstreamMigration(
+      version: 3, name: "identity",
+      sql: """
+        -- Which clinic this is: a replica remembers it, and refuses another upstream's.
+        CREATE TABLE portal.meta (key text PRIMARY KEY, value text NOT NULL);
+        INSERT INTO portal.meta VALUES ('upstream_id', gen_random_uuid()::text);
+        """),
   ]
 }

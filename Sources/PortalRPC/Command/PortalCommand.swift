@@ -79,10 +79,12 @@ public enum PortalCommand {
     if let replicaConfiguration = configuration.replica, let directory = configuration.dataDirectory
     {
       do {
-        session.replica = try Replica(
-          configuration: replicaConfiguration,
-          hooks: .standard(directory: directory, configuration: replicaConfiguration),
-          directory: directory, log: session.log)
+        if let joined = try ReplicaJoin.atStart(
+          session.dataSync, configuration: replicaConfiguration, log: session.log)
+        {
+          session.log.info("\(name: joined)")
+        }
+        try session.attachReplica(replicaConfiguration, directory: directory)
       } catch {
         printError("cannot serve as a replica: \(error)")
         return unusableDataStatus

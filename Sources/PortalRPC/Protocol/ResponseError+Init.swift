@@ -1,5 +1,7 @@
+internal import DataSync
 internal import Domain
 internal import PortalJSON
+internal import Postgres
 internal import Storage
 
 /// The one place where any error becomes a wire error. Domain and storage errors know nothing of
@@ -19,6 +21,20 @@ extension ResponseError {
       self = ResponseError(domain: .invalid(failure), idParameter: nil)
     case let error as StorageError:
       self = ResponseError(storage: error)
+    case ReplicaError.noLeasedIDs(let kind):
+      self = ResponseError(
+        .upstreamUnavailable,
+        data: [
+          "queued": false,
+          "detail": .string(
+            "no \(kind.rawValue) id is left on this workstation and the upstream cannot be reached to lease more; nothing was changed"
+          ),
+        ])
+    case let error as PostgresError:
+      // Only a refusal of the statement itself reaches here (a temporary failure is retried);
+      // its SQLSTATE says what, and the message, which may quote a value, stays out.
+      self = .withDetail(
+        .internalError, "the upstream refused the write (\(error.sqlStateDescription))")
     default:
       self = .withDetail(.internalError, "unexpected error of type \(type(of: error))")
     }

@@ -37,6 +37,7 @@ public final class Replica {
   /// What the log last said about the connection: once per change, not per retry.
   private var logged: (online: Bool, error: String?) = (false, nil)
   private var termination: (any DispatchSourceSignal)?
+  var rejections = RejectionNotices()
 
   /// How often the loop services the replica: the agent election's retry, and the status's
   /// refresh (another window's agent publishes into the status file).
@@ -90,8 +91,10 @@ public final class Replica {
     let statusFile = statusFile
     let wake = wake
     do {
+      var agentConfiguration = configuration.agentConfiguration(cursor: hooks.cursor())
+      agentConfiguration.prepare = hooks.prepare
       agent = try SyncAgent(
-        configuration: configuration.agentConfiguration(cursor: hooks.cursor()), sink: hooks.pull,
+        configuration: agentConfiguration, sink: hooks.pull,
         push: hooks.push
       ) { status in
         statusFile.write(AgentStatus(status))
@@ -180,10 +183,13 @@ public final class Replica {
     let status = agentStatus
     if isAgent { logChange(status) }
     let current = notice(status, session)
+    // Another window's write is in the outbox: the agent hears of it within a tick.
+    if let agent, (current["queueDepth"]?.int64Value ?? 0) > 0 { agent.pushNeeded() }
     guard session.phase == .running else {
       if lastNotice == nil { lastNotice = current }
       return
     }
+    rejections.announce(session, rejected: Int(current["rejected"]?.int64Value ?? 0))
     guard current != lastNotice else {
       noticeDue = nil
       return

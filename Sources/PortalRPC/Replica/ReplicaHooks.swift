@@ -1,5 +1,6 @@
 public import Postgres
 public import Storage
+internal import Synchronization
 public import Upstream
 
 /// Where the outbox and the confirmed state plug into a replica: what the agent does with a pulled
@@ -31,14 +32,18 @@ public struct ReplicaHooks: Sendable {
   /// The outbox's counts, read on the session's thread from its store (any window's process
   /// reads them from the shared store, agent or not).
   public var queueCounts: @Sendable (Store) -> QueueCounts
+  /// Joins the upstream on each new agent connection (see `SyncAgent.Configuration.prepare`).
+  public var prepare: (@Sendable (PostgresConnection, ContinuousClock.Instant) throws -> Int64?)?
 
   public init(
     pull: @escaping SyncAgent.Sink = { _ in },
     push: @escaping SyncAgent.Push = { _, _ in .nothingToPush },
     cursor: @escaping @Sendable () -> Int64 = { 0 },
     upstreamSequence: @escaping @Sendable (Store) -> Int64? = { _ in nil },
-    queueCounts: @escaping @Sendable (Store) -> QueueCounts = { _ in QueueCounts() }
+    queueCounts: @escaping @Sendable (Store) -> QueueCounts = { _ in QueueCounts() },
+    prepare: (@Sendable (PostgresConnection, ContinuousClock.Instant) throws -> Int64?)? = nil
   ) {
+    self.prepare = prepare
     self.pull = pull
     self.push = push
     self.cursor = cursor
@@ -47,9 +52,33 @@ public struct ReplicaHooks: Sendable {
   }
 
   /// The hooks a served data directory gets: the one place the outbox's work is chosen.
-  public static func standard(directory: String, configuration: ReplicaConfiguration)
-    -> ReplicaHooks
-  {
-    ReplicaHooks()
+  ///
+  /// The agent's worker is made when the agent starts (`worker()`), with a store connection of
+  /// its own; the counts are read from the window's own store.
+  static func standard(makeWorker: @escaping @Sendable () throws -> ReplicaWorker) -> ReplicaHooks {
+    let made = Mutex<ReplicaWorker?>(nil)
+    @Sendable func current() throws -> ReplicaWorker {
+      try made.withLock { slot in
+        if let slot { return slot }
+        let worker = try makeWorker()
+        slot = worker
+        return worker
+      }
+    }
+    return ReplicaHooks(
+      pull: { changes in try current().pull(changes) },
+      push: { connection, deadline throws(PostgresError) in
+        guard let worker = try? current() else { return .failedTemporarily(.localStore) }
+        return try worker.push(connection, deadline: deadline)
+      },
+      cursor: { (try? current().cursor()) ?? 0 },
+      upstreamSequence: { store in
+        (try? store.syncValue("cursor")).flatMap { $0 }.flatMap { Int64($0) }
+      },
+      queueCounts: { store in
+        guard let counts = try? store.outboxCounts() else { return QueueCounts() }
+        return QueueCounts(queueDepth: counts.pending, rejected: counts.rejected)
+      },
+      prepare: { connection, _ in try current().prepare(connection) })
   }
 }

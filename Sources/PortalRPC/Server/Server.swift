@@ -143,7 +143,10 @@ public final class Server {
     }
     do {
       try session.dataSync.commit()
-      if groupStart != nil { session.notifier.ringBell() }
+      if groupStart != nil {
+        session.notifier.ringBell()
+        session.pushNeeded()
+      }
     } catch {
       session.dataSync.rollback()
       let failure = ResponseError(error)

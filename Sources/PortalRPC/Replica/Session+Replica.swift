@@ -1,0 +1,25 @@
+internal import DataSync
+internal import Storage
+
+extension Session {
+  /// Serves the session's data directory as a replica: its writes queue in the outbox (with ids
+  /// from leased blocks), the agent's election and status run in the server's loop, and the
+  /// agent, when this process wins it, pulls and pushes through a worker with a store connection
+  /// of its own.
+  func attachReplica(_ configuration: ReplicaConfiguration, directory: String) throws {
+    dataSync.journal = try ReplicaJournal(store: dataSync.store)
+    let options = Store.Options(
+      synchronousFull: self.configuration.durability == .full,
+      busyTimeoutMilliseconds: self.configuration.busyTimeoutMilliseconds)
+    let clock = dataSync.clock
+    let callTimeout = configuration.agentConfiguration(cursor: 0).callTimeout
+    let hooks = ReplicaHooks.standard {
+      try ReplicaWorker(
+        directory: directory, options: options, clock: clock, callTimeout: callTimeout)
+    }
+    replica = try Replica(
+      configuration: configuration, hooks: hooks, directory: directory, log: log)
+    replica?.rejections.prime(dataSync.store)
+    replicaPushNeeded = { [unowned self] in replica?.agent?.pushNeeded() }
+  }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Glibc
+import PortalJSON
+import Postgres
+import TestSupport
+import Testing
+
+/// Several workstations, each its own data directory and process, replicas of one throwaway
+/// PostgreSQL: what one writes reaches the others, refusals roll back, ids never collide.
+@Suite("A clinic of replicas", .enabled(if: PostgresCluster.testsRun, PostgresCluster.missing))
+struct ClinicTests {
+  /// A workstation: a process serving its own data directory as a replica, initialized and
+  /// subscribed to every change.
+  final class Workstation {
+    let process: PortalProcess
+    let directory: URL
+    private var nextID = 100
+
+    init(_ name: String, upstream: String, root: URL, extra: [String] = []) throws {
+      directory = root.appendingPathComponent(name)
+      process = try PortalProcess(
+        arguments: ["--data-dir", directory.path, "--upstream", upstream, "--client-name", name]
+          + extra)
+      try process.call("initialize", id: 0, params: "{}")
+      try process.call("subscribeToUpdates", id: 1, params: #"["*"]"#)
+    }
+
+    /// Calls `method` and returns its `result` (or throws with its error).
+    @discardableResult
+    func call(_ method: String, _ params: String? = nil) throws -> JSONValue {
+      nextID += 1
+      let line = try process.call(method, id: nextID, params: params)
+      let response = try JSONParser.parse(line)
+      if let error = response["error"] { throw CallFailed(error: error) }
+      return response["result"] ?? .null
+    }
+
+    func status() throws -> JSONValue { try call("getSyncStatus") }
+
+    /// Waits until the agent is online and has leased ids (an add can be answered).
+    func awaitReady() throws {
+      try awaitCondition(seconds: 30) {
+        (try status()["online"]) == true
+      }
+    }
+
+    /// Waits until nothing waits in the outbox.
+    func awaitDrained() throws {
+      try awaitCondition(seconds: 30) { (try status()["queueDepth"]) == 0 }
+    }
+
+    deinit { process.process.terminate() }
+  }
+
+  struct CallFailed: Error {
+    let error: JSONValue
+  }
+
+  static let patient = ManyWindowsTests.patient
+
+  @Test("a write on one workstation reaches the others, as origin upstream, and stores match")
+  func writesPropagate() throws {
+    let cluster = try PostgresCluster()
+    defer { cluster.stop() }
+    let root = try temporaryDirectory("clinic")
+    let a = try Workstation("front-desk", upstream: cluster.connectionString, root: root)
+    let b = try Workstation("exam-room", upstream: cluster.connectionString, root: root)
+    let c = try Workstation("billing", upstream: cluster.connectionString, root: root)
+    for workstation in [a, b, c] { try workstation.awaitReady() }
+
+    let added = try a.call("addPatient", "[\(Self.patient)]")
+    let id = try #require(added["id"]?.stringValue)
+    for other in [b, c] {
+      let line = try other.process.waitForLine(timeout: 20) {
+        $0.contains("dataSync/changed") && $0.contains("\"\(id)\"")
+      }
+      let params = try JSONParser.parse(line)["params"]
+      #expect(params?["cause"]?["origin"] == "upstream")
+      #expect(try other.call("getPatient", "[\"\(id)\"]") == added)
+    }
+    // A rename on B reaches A and C, with every copy.
+    _ = try b.call("syncPatientData", #"["\#(id)",{"name":"Jo Upstream"}]"#)
+    for other in [a, c] {
+      try awaitCondition(seconds: 20) {
+        (try other.call("getPatient", "[\"\(id)\"]"))["name"] == "Jo Upstream"
+      }
+    }
+    for workstation in [a, b, c] { try workstation.awaitDrained() }
+    let digest = try a.call("getPatients", #"[{"limit":1000}]"#)
+    #expect(try b.call("getPatients", #"[{"limit":1000}]"#) == digest)
+    #expect(try c.call("getPatients", #"[{"limit":1000}]"#) == digest)
+  }
+
+  @Test("ids made on two workstations never collide, and both sets reach PostgreSQL")
+  func idsNeverCollide() throws {
+    let cluster = try PostgresCluster()
+    defer { cluster.stop() }
+    let root = try temporaryDirectory("clinic-ids")
+    let a = try Workstation("a", upstream: cluster.connectionString, root: root)
+    let b = try Workstation("b", upstream: cluster.connectionString, root: root)
+    try a.awaitReady()
+    try b.awaitReady()
+    // Both have leased ids; now PostgreSQL goes away and both keep adding.
+    try awaitCondition(seconds: 30) {
+      (try? a.call("addPatient", "[\(Self.patient)]")) != nil
+    }
+    try awaitCondition(seconds: 30) {
+      (try? b.call("addPatient", "[\(Self.patient)]")) != nil
+    }
+    try cluster.pause()
+    var ids: Set<String> = []
+    for _ in 0..<5 {
+      for workstation in [a, b] {
+        let added = try workstation.call("addPatient", "[\(Self.patient)]")
+        let id = added["id"]?.stringValue ?? ""
+        #expect(ids.insert(id).inserted)
+      }
+    }
+    try cluster.resume()
+    try a.awaitDrained()
+    try b.awaitDrained()
+    let connection = try cluster.connect()
+    let count = try connection.query(
+      "SELECT count(*) FROM portal.records WHERE kind = 'patient'", deadline: .in(seconds: 10)
+    ).scalar
+    #expect(count == "12")
+  }
+
+  @Test(
+    "a stale expectedVersion is rejected: rolled back, sync/rejected, listed until discarded, and the writes behind it go through"
+  )
+  func rejection() throws {
+    let cluster = try PostgresCluster()
+    defer { cluster.stop() }
+    let root = try temporaryDirectory("clinic-reject")
+    let a = try Workstation("a", upstream: cluster.connectionString, root: root)
+    let first = try Workstation("b", upstream: cluster.connectionString, root: root)
+    try a.awaitReady()
+    try first.awaitReady()
+    let id = try #require(try a.call("addPatient", "[\(Self.patient)]")["id"]?.stringValue)
+    try a.awaitDrained()
+    try awaitCondition(seconds: 20) { (try? first.call("getPatient", "[\"\(id)\"]")) != nil }
+
+    // B writes while PostgreSQL is frozen: an edit based on version 1, and one without a
+    // version. Then B's process is killed (its outbox is on disk), and A renames the patient.
+    try cluster.pause()
+    _ = try first.call("syncPatientData", #"["\#(id)",{"email":"b@example.com"},1]"#)
+    _ = try first.call("syncPatientData", #"["\#(id)",{"phone":"(555) 000-7777"}]"#)
+    kill(first.process.process.processIdentifier, SIGKILL)
+    try cluster.resume()
+    try a.awaitReady()
+    _ = try a.call("syncPatientData", #"["\#(id)",{"name":"Renamed Elsewhere"}]"#)
+    try a.awaitDrained()
+    let b = try Workstation("b", upstream: cluster.connectionString, root: root)
+    // B was offline: A's rename is already upstream when B pushes its stale edit.
+    try awaitCondition(seconds: 30) { (try b.status()["rejected"]) == 1 }
+    try b.process.waitUntil(timeout: 20) {
+      $0.contains { $0.contains("\"method\":\"sync/rejected\"") }
+    }
+    try b.awaitDrained()
+    try awaitCondition(seconds: 20) {
+      let now = try b.call("getPatient", "[\"\(id)\"]")
+      return now["name"] == "Renamed Elsewhere" && now["phone"] == "(555) 000-7777"
+        && now["email"] != "b@example.com"
+    }
+    let queue = try b.call("getSyncQueue")
+    let entry = try #require(queue["items"]?.arrayValue?.first)
+    #expect(entry["state"] == "rejected" && entry["error"]?["code"] == -32003)
+    let mutation = try #require(entry["mutationId"]?.stringValue)
+    _ = try b.call("discardSyncOperation", "[\"\(mutation)\"]")
+    #expect(try b.call("getSyncQueue")["total"] == 0)
+    #expect(try b.status()["rejected"] == 0)
+  }
+}
+
+/// Polls `condition` every 20 ms until it holds; fails the test at the deadline.
+func awaitCondition(
+  seconds: Double, sourceLocation: SourceLocation = #_sourceLocation,
+  _ condition: () throws -> Bool
+) throws {
+  let deadline = ContinuousClock.now + .seconds(seconds)
+  while ContinuousClock.now < deadline {
+    if (try? condition()) == true { return }
+    usleep(20_000)
+  }
+  Issue.record("not true within \(seconds) s", sourceLocation: sourceLocation)
+  throw ConditionTimeout()
+}
+
+struct ConditionTimeout: Error {}
