@@ -23,7 +23,9 @@ extension DataSync {
   /// process of the day does the work and the others find nothing to do.
   public func turnDayIfDue() {
     let now = clock.now()
-    guard now >= dayTurn.dueAt, !store.isReadOnly, !isInSavepoint else { return }
+    // A replica holds PostgreSQL's derived dates: the turn runs upstream (the sync agent's), and
+    // arrives like any other change.
+    guard now >= dayTurn.dueAt, !store.isReadOnly, !isInSavepoint, journal == nil else { return }
     let today = clock.date(of: now)
     dayTurn.dueAt = clock.nextDayStart(after: now)
     guard dayTurn.day != today else { return }

@@ -7,7 +7,10 @@ public import Storage
 public final class ReplicaJournal: WriteJournal {
   private let store: Store
   /// The outbox row the last write made (what `queueSyncOperation` answers).
-  public private(set) var lastMutationID: Int64?
+  public var lastMutationID: Int64?
+  /// Whether a write may be queued now; false refuses it (`--offline off` while the upstream is
+  /// unreachable).
+  public var acceptsWrites: () -> Bool = { true }
 
   /// Turns on the capture of confirmed state on `store`'s connection.
   public init(store: Store) throws {
@@ -21,6 +24,7 @@ public final class ReplicaJournal: WriteJournal {
   }
 
   public func record(_ entry: JournalEntry) throws {
+    guard acceptsWrites() else { throw ReplicaError.offline }
     let subject = entry.operation.subject
     var ids = JSONObject()
     for (kind, list) in entry.assignedIDs.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
@@ -79,4 +83,6 @@ extension JournalEntry {
 public enum ReplicaError: Error, Sendable {
   /// Every id leased for this kind is used and PostgreSQL cannot be reached for more.
   case noLeasedIDs(EntityKind.Name)
+  /// The upstream cannot be reached and this workstation does not queue writes offline.
+  case offline
 }

@@ -188,3 +188,72 @@ func awaitCondition(
 }
 
 struct ConditionTimeout: Error {}
+
+/// The methods that wait for PostgreSQL, and writes that may not queue.
+@Suite("Waiting for the upstream", .enabled(if: PostgresCluster.testsRun, PostgresCluster.missing))
+struct UpstreamWaitTests {
+  typealias Workstation = ClinicTests.Workstation
+
+  @Test(
+    "syncPatientDataWithAPI answers the confirmed record; unreachable, -32006 with the change queued"
+  )
+  func withAPI() throws {
+    let cluster = try PostgresCluster()
+    defer { cluster.stop() }
+    let root = try temporaryDirectory("clinic-api")
+    let a = try Workstation(
+      "a", upstream: cluster.connectionString, root: root,
+      extra: ["--retry-attempts", "2", "--retry-base-ms", "100", "--retry-cap-ms", "200"])
+    try a.awaitReady()
+    let id = try #require(try a.call("addPatient", "[\(ClinicTests.patient)]")["id"]?.stringValue)
+    let confirmed = try a.call("syncPatientDataWithAPI", #"["\#(id)",{"name":"Confirmed Name"}]"#)
+    #expect(confirmed["name"] == "Confirmed Name")
+    // By the time it answers, PostgreSQL has it.
+    let connection = try cluster.connect()
+    let upstream = try connection.query(
+      "SELECT doc::text FROM portal.records WHERE kind = 'patient'", deadline: .in(seconds: 5)
+    ).scalar
+    #expect(upstream?.contains("Confirmed Name") == true)
+    #expect(try a.call("processSyncQueue") == ["pushed": 0, "rejected": 0, "remaining": 0])
+
+    cluster.stop()
+    try awaitCondition(seconds: 20) { (try a.status()["online"]) == false }
+    do {
+      _ = try a.call("syncPatientDataWithAPI", #"["\#(id)",{"name":"Queued Name"}]"#)
+      Issue.record("answered while the upstream was down")
+    } catch let failure as ClinicTests.CallFailed {
+      #expect(failure.error["code"] == -32006)
+      #expect(failure.error["data"]?["queued"] == true)
+      #expect(failure.error["data"]?["mutationId"]?.stringValue != nil)
+    }
+    #expect(try a.call("getPatient", "[\"\(id)\"]")["name"] == "Queued Name")
+    #expect(try a.status()["queueDepth"] == 1)
+    do {
+      _ = try a.call("processSyncQueue")
+      Issue.record("processSyncQueue answered while the upstream was down")
+    } catch let failure as ClinicTests.CallFailed {
+      #expect(failure.error["code"] == -32006)
+    }
+  }
+
+  @Test("--offline off: while the upstream is down a write is refused with -32006, nothing queued")
+  func offlineOff() throws {
+    let cluster = try PostgresCluster()
+    defer { cluster.stop() }
+    let root = try temporaryDirectory("clinic-offline")
+    let a = try Workstation(
+      "a", upstream: cluster.connectionString, root: root, extra: ["--offline", "off"])
+    try a.awaitReady()
+    let id = try #require(try a.call("addPatient", "[\(ClinicTests.patient)]")["id"]?.stringValue)
+    cluster.stop()
+    try awaitCondition(seconds: 20) { (try a.status()["online"]) == false }
+    do {
+      _ = try a.call("syncPatientData", #"["\#(id)",{"name":"Not Queued"}]"#)
+      Issue.record("a write was queued with --offline off")
+    } catch let failure as ClinicTests.CallFailed {
+      #expect(failure.error["code"] == -32006)
+      #expect(failure.error["data"]?["queued"] == false)
+    }
+    #expect(try a.call("getPatient", "[\"\(id)\"]")["name"] != "Not Queued")
+  }
+}

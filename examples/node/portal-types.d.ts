@@ -1456,7 +1456,10 @@ export interface PortalMethods {
    * @param operation {type, entityId?, data, timestamp?}
    */
   queueSyncOperation(operation: SyncOperation): Promise<QueuedOperation>;
-  /** Pushes the outbox now and waits: how many were applied, rejected and are left. Standalone: nothing to push. */
+  /**
+   * Pushes the outbox now and waits: how many were applied, rejected and are left. Standalone: nothing to push.
+   * Errors: UpstreamUnavailable.
+   */
   processSyncQueue(): Promise<SyncQueueOutcome>;
   /**
    * Queues a rejected outbox entry again; force drops its expectedVersion. Standalone: no entry exists.
@@ -1472,64 +1475,64 @@ export interface PortalMethods {
    */
   discardSyncOperation(mutationId: string): Promise<Record<string, unknown>>;
   /**
-   * Updates a Patient as syncPatientData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncPatientData.
-   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * Updates a Patient as syncPatientData does, then waits until the upstream applied it: the confirmed record, or the upstream's refusal (the local change rolled back), or -32006 with the change still queued. Standalone (no upstream): exactly syncPatientData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable, UpstreamUnavailable.
    * @param patientId The Patient's id.
    * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
    * @param expectedVersion The meta.version the update was based on.
    */
   syncPatientDataWithAPI(patientId: string | number, updates: PatientUpdates, expectedVersion?: number): Promise<Patient>;
   /**
-   * Updates an Appointment as syncAppointmentData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncAppointmentData.
-   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * Updates an Appointment as syncAppointmentData does, then waits until the upstream applied it: the confirmed record, or the upstream's refusal (the local change rolled back), or -32006 with the change still queued. Standalone (no upstream): exactly syncAppointmentData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable, UpstreamUnavailable.
    * @param appointmentId The Appointment's id.
    * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
    * @param expectedVersion The meta.version the update was based on.
    */
   syncAppointmentDataWithAPI(appointmentId: number, updates: AppointmentUpdates, expectedVersion?: number): Promise<Appointment>;
   /**
-   * Updates a MessageThread as syncMessageData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncMessageData.
-   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * Updates a MessageThread as syncMessageData does, then waits until the upstream applied it: the confirmed record, or the upstream's refusal (the local change rolled back), or -32006 with the change still queued. Standalone (no upstream): exactly syncMessageData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable, UpstreamUnavailable.
    * @param threadId The MessageThread's id.
    * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
    * @param expectedVersion The meta.version the update was based on.
    */
   syncMessageDataWithAPI(threadId: number, updates: MessageThreadUpdates, expectedVersion?: number): Promise<MessageThread>;
   /**
-   * Updates a Prescription as syncPrescriptionData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncPrescriptionData.
-   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * Updates a Prescription as syncPrescriptionData does, then waits until the upstream applied it: the confirmed record, or the upstream's refusal (the local change rolled back), or -32006 with the change still queued. Standalone (no upstream): exactly syncPrescriptionData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable, UpstreamUnavailable.
    * @param prescriptionId The Prescription's id.
    * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
    * @param expectedVersion The meta.version the update was based on.
    */
   syncPrescriptionDataWithAPI(prescriptionId: number, updates: PrescriptionUpdates, expectedVersion?: number): Promise<Prescription>;
   /**
-   * Updates a Document as syncDocumentData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncDocumentData.
-   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * Updates a Document as syncDocumentData does, then waits until the upstream applied it: the confirmed record, or the upstream's refusal (the local change rolled back), or -32006 with the change still queued. Standalone (no upstream): exactly syncDocumentData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable, UpstreamUnavailable.
    * @param documentId The Document's id.
    * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
    * @param expectedVersion The meta.version the update was based on.
    */
   syncDocumentDataWithAPI(documentId: number, updates: DocumentUpdates, expectedVersion?: number): Promise<Document>;
   /**
-   * Updates a CarePlan as syncCarePlanData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncCarePlanData.
-   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * Updates a CarePlan as syncCarePlanData does, then waits until the upstream applied it: the confirmed record, or the upstream's refusal (the local change rolled back), or -32006 with the change still queued. Standalone (no upstream): exactly syncCarePlanData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable, UpstreamUnavailable.
    * @param carePlanId The CarePlan's id.
    * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
    * @param expectedVersion The meta.version the update was based on.
    */
   syncCarePlanDataWithAPI(carePlanId: number, updates: CarePlanUpdates, expectedVersion?: number): Promise<CarePlan>;
   /**
-   * Updates a Transaction as syncTransactionData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncTransactionData.
-   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * Updates a Transaction as syncTransactionData does, then waits until the upstream applied it: the confirmed record, or the upstream's refusal (the local change rolled back), or -32006 with the change still queued. Standalone (no upstream): exactly syncTransactionData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable, UpstreamUnavailable.
    * @param transactionId The Transaction's id.
    * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
    * @param expectedVersion The meta.version the update was based on.
    */
   syncTransactionDataWithAPI(transactionId: number, updates: TransactionUpdates, expectedVersion?: number): Promise<Transaction>;
   /**
-   * Updates an InsuranceClaim as syncInsuranceClaimData does, then waits until the upstream applied it. Standalone (no upstream): exactly syncInsuranceClaimData.
-   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable.
+   * Updates an InsuranceClaim as syncInsuranceClaimData does, then waits until the upstream applied it: the confirmed record, or the upstream's refusal (the local change rolled back), or -32006 with the change still queued. Standalone (no upstream): exactly syncInsuranceClaimData.
+   * Errors: InvalidParams, NotFound, VersionConflict, StorageUnavailable, UpstreamUnavailable.
    * @param claimId The InsuranceClaim's id.
    * @param updates A JSON Merge Patch (RFC 7396) of the record's fields.
    * @param expectedVersion The meta.version the update was based on.

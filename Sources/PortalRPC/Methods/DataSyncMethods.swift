@@ -375,6 +375,9 @@ public enum DataSyncMethods {
       }
     }
     if !problems.isEmpty { throw ResponseError.invalidParams(problems) }
+    let couldWait = call.session.canWaitAfterCommit
+    call.session.canWaitAfterCommit = false  // an operation answers with the transaction
+    defer { call.session.canWaitAfterCommit = couldWait }
     let results: [Reply] = try call.dataSync.atomically {
       var results: [Reply] = []
       for (index, (spec, arguments)) in plan.enumerated() {

@@ -99,12 +99,14 @@ public enum EntityMethods {
     update(
       kind, name: kind.syncMethod + "WithAPI",
       summary:
-        "Updates \(withArticle(kind.typeName)) as \(kind.syncMethod) does, then waits until the upstream applied it. Standalone (no upstream): exactly \(kind.syncMethod)."
-    )
+        "Updates \(withArticle(kind.typeName)) as \(kind.syncMethod) does, then waits until the upstream applied it: the confirmed record, or the upstream's refusal (the local change rolled back), or -32006 with the change still queued. Standalone (no upstream): exactly \(kind.syncMethod).",
+      waitsForUpstream: true)
   }
 
   /// The merge-patch update of `kind`, under `name`: `sync<E>Data` and its WithAPI twin.
-  private static func update(_ kind: EntityKind, name: String, summary: String) -> MethodSpec {
+  private static func update(
+    _ kind: EntityKind, name: String, summary: String, waitsForUpstream: Bool = false
+  ) -> MethodSpec {
     MethodSpec(
       name,
       summary: summary,
@@ -114,13 +116,25 @@ public enum EntityMethods {
         .optional("expectedVersion", .integer, "The meta.version the update was based on."),
       ],
       result: (kind.typeName, reference(kind.typeName)),
-      errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable],
+      errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable]
+        + (waitsForUpstream ? [.upstreamUnavailable] : []),
       idParameter: kind.idParameter
     ) { call in
-      .encoded(
-        try call.dataSync.sync(
-          kind, id: call.arguments[kind.idParameter]!, updates: call.arguments.object("updates")!,
-          expectedVersion: call.arguments.int64("expectedVersion")))
+      let journal = call.dataSync.journal as? ReplicaJournal
+      journal?.lastMutationID = nil
+      let id = call.arguments[kind.idParameter]!
+      let record = try call.dataSync.sync(
+        kind, id: id, updates: call.arguments.object("updates")!,
+        expectedVersion: call.arguments.int64("expectedVersion"))
+      if waitsForUpstream, call.session.canWaitAfterCommit, let requestID = call.id,
+        let mutationID = journal?.lastMutationID
+      {
+        let wait = UpstreamWait(session: call.session, requestID: requestID)
+        call.session.afterCommit = AfterCommit(id: requestID) {
+          wait.confirmed(kind, id: id, mutationID: mutationID)
+        }
+      }
+      return .encoded(record)
     }
   }
 

@@ -101,8 +101,20 @@ public enum SyncMethods {
               "remaining": ["type": "integer", "minimum": 0],
             ],
           ]
-        )
-      ) { _ in .value(["pushed": 0, "rejected": 0, "remaining": 0]) },
+        ),
+        errors: [.upstreamUnavailable]
+      ) { call in
+        guard call.session.replica != nil else {
+          return .value(["pushed": 0, "rejected": 0, "remaining": 0])
+        }
+        guard call.session.canWaitAfterCommit, let requestID = call.id else {
+          throw ResponseError.invalidRequest(
+            "processSyncQueue waits: call it on its own, not in a batch")
+        }
+        let wait = UpstreamWait(session: call.session, requestID: requestID)
+        call.session.afterCommit = AfterCommit(id: requestID) { wait.drain() }
+        return .null
+      },
       MethodSpec(
         "retrySyncOperation",
         summary:

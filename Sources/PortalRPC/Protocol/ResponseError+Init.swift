@@ -30,6 +30,14 @@ extension ResponseError {
             "no \(kind.rawValue) id is left on this workstation and the upstream cannot be reached to lease more; nothing was changed"
           ),
         ])
+    case ReplicaError.offline:
+      self = ResponseError(
+        .upstreamUnavailable,
+        data: [
+          "queued": false,
+          "detail":
+            "the upstream cannot be reached and this workstation does not queue writes (--offline off); nothing was changed",
+        ])
     case let error as PostgresError:
       // Only a refusal of the statement itself reaches here (a temporary failure is retried);
       // its SQLSTATE says what, and the message, which may quote a value, stays out.

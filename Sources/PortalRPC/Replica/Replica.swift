@@ -38,6 +38,10 @@ public final class Replica {
   private var logged: (online: Bool, error: String?) = (false, nil)
   private var termination: (any DispatchSourceSignal)?
   var rejections = RejectionNotices()
+  /// The agent process watches the directory's peer bell, so another window's write is pushed
+  /// as soon as it commits.
+  private var bell: PeerWatcher?
+  private let directory: String
 
   /// How often the loop services the replica: the agent election's retry, and the status's
   /// refresh (another window's agent publishes into the status file).
@@ -51,6 +55,7 @@ public final class Replica {
     self.configuration = configuration
     self.hooks = hooks
     self.log = log
+    self.directory = directory
     lock = AgentLock(directory: directory)
     statusFile = AgentStatusFile(directory: directory)
     wake = try ReplicaWake()
@@ -77,6 +82,7 @@ public final class Replica {
   func stop() {
     termination?.cancel()
     termination = nil
+    bell = nil
     if let agent {
       agent.stop()  // its last status (`stopped`) is in the file before the lock goes
       self.agent = nil
@@ -101,6 +107,8 @@ public final class Replica {
         wake.ring()
       }
       log.info("this process is the sync agent of its data directory")
+      let watcher = PeerWatcher(directory: directory)
+      if watcher.arm() { bell = watcher }
     } catch {
       log.error("the sync agent cannot start (\(name: error.description)); trying again")
       lock.release()
@@ -167,10 +175,17 @@ public final class Replica {
   /// Readable when the agent published a status or SIGTERM came.
   var wakeDescriptor: Int32 { wake.readEnd }
 
+  /// Readable when a window of the directory committed (the agent process only).
+  var bellDescriptor: Int32? { bell?.descriptor }
+
   /// Runs the election when due, and writes `sync/status` to the session's output when what it
   /// says changed (once the client initialized; at most one every `noticeInterval`).
   func service(_ session: Session) {
-    let woken = wake.drain()
+    var woken = wake.drain()
+    if let bell, Self.isReadable(bell.descriptor) {
+      bell.drain()
+      woken.rang = true
+    }
     if woken.terminate { session.exitRequested = true }
     let now = ContinuousClock.now
     let ticked = now >= nextTick
@@ -208,6 +223,11 @@ public final class Replica {
   }
 
   /// The wait until `instant` for `poll`, in whole milliseconds rounded up.
+  static func isReadable(_ descriptor: Int32) -> Bool {
+    var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+    return poll(&entry, 1, 0) > 0
+  }
+
   static func milliseconds(until instant: ContinuousClock.Instant) -> Int32 {
     let (seconds, attoseconds) = (instant - .now).components
     guard seconds >= 0, attoseconds >= 0 else { return 0 }

@@ -15,6 +15,8 @@ final class ReplicaWorker: @unchecked Sendable {
   private let dataSync: DataSync<Store>
   private let applier: UpstreamApplier
   private let bellPath: String
+  /// The rules over PostgreSQL's records, for the clinic's day turn (per connection).
+  private var upstreamDay: DataSync<PostgresRecordStore>?
   let clientID: String
 
   init(directory: String, options: Store.Options, clock: Clock, callTimeout: Duration) throws {
@@ -59,8 +61,11 @@ final class ReplicaWorker: @unchecked Sendable {
 
   /// On each new connection: joins the upstream if this store never has (downloading or
   /// uploading as the joining rules say); the cursor to go on from when it moved.
-  func prepare(_ connection: PostgresConnection) throws -> Int64? {
+  /// Ids are leased here too, so a replica reported online can answer an add.
+  func prepare(_ connection: PostgresConnection, deadline: ContinuousClock.Instant) throws -> Int64?
+  {
     let joined = try ReplicaJoin.join(dataSync, connection, log: nil)
+    try refillLeases(connection, deadline: deadline)
     return joined.outcome == nil ? nil : joined.cursor
   }
 
@@ -116,6 +121,7 @@ final class ReplicaWorker: @unchecked Sendable {
     throws(PostgresError) -> SyncAgent.PushOutcome
   {
     try refillLeases(connection, deadline: deadline)
+    turnUpstreamDayIfDue(connection)
     let head: OutboxRow
     do {
       guard
@@ -166,6 +172,25 @@ final class ReplicaWorker: @unchecked Sendable {
       // PostgreSQL has the outcome; the next push reads it back from there.
       dataSync.rollback()
       return .failedTemporarily(.localStore)
+    }
+  }
+
+  /// The clinic's day turns upstream, once, by whichever agent comes first (PostgreSQL's
+  /// `clinic_day` says which day the dates were last moved to); every replica pulls the moved
+  /// dates like any other change.
+  private func turnUpstreamDayIfDue(_ connection: PostgresConnection) {
+    if upstreamDay?.store.connection !== connection {
+      let store = PostgresRecordStore(
+        connection: connection, callTimeout: applier.callTimeout, clientID: clientID)
+      upstreamDay = DataSync(store: store, clock: dataSync.clock, origin: clientID)
+    }
+    guard let upstream = upstreamDay, upstream.isDayTurnDue else { return }
+    upstream.currentMethod = DataSync<PostgresRecordStore>.dayTurnMethod
+    upstream.turnDayIfDue()
+    do {
+      try upstream.commit()
+    } catch {
+      upstream.rollback()
     }
   }
 

@@ -7,7 +7,11 @@ extension Session {
   /// agent, when this process wins it, pulls and pushes through a worker with a store connection
   /// of its own.
   func attachReplica(_ configuration: ReplicaConfiguration, directory: String) throws {
-    dataSync.journal = try ReplicaJournal(store: dataSync.store)
+    let journal = try ReplicaJournal(store: dataSync.store)
+    if !configuration.offline {
+      journal.acceptsWrites = { [unowned self] in replica?.isOnline == true }
+    }
+    dataSync.journal = journal
     let options = Store.Options(
       synchronousFull: self.configuration.durability == .full,
       busyTimeoutMilliseconds: self.configuration.busyTimeoutMilliseconds)

@@ -140,7 +140,13 @@ public final class Server {
       if groupStart == nil, !wasWriting, session.dataSync.store.isWriting {
         groupStart = (offset, index, mark)
       }
+      // A call that waits for the upstream ends the group: its wait starts once its write
+      // (and every write before it) is durable.
+      if session.afterCommit != nil { break }
     }
+    let waiting = session.afterCommit
+    session.afterCommit = nil
+    var committed = true
     do {
       try session.dataSync.commit()
       if groupStart != nil {
@@ -148,6 +154,7 @@ public final class Server {
         session.pushNeeded()
       }
     } catch {
+      committed = false
       session.dataSync.rollback()
       let failure = ResponseError(error)
       session.log.error(
@@ -158,6 +165,12 @@ public final class Server {
         session.notifier.mark = groupStart.mark
         for work in queue[groupStart.index..<queueHead] { answer(work, with: failure) }
       }
+    }
+    if let waiting, committed || groupStart == nil {
+      let outcome = waiting.finish()
+      session.publishOwnChanges()
+      try? session.dataSync.commit()
+      writeResponse(id: waiting.id, outcome: outcome)
     }
     if session.exitRequested || queueHead == queue.count {
       queue.removeAll(keepingCapacity: queue.count < 4096)
@@ -170,7 +183,13 @@ public final class Server {
     case .answer(let id, let error):
       writeResponse(id: id, outcome: .failure(error))
     case .call(let request, let cancelled):
+      session.canWaitAfterCommit = request.id != nil
       let outcome = run(request, cancelled: cancelled)
+      session.canWaitAfterCommit = false
+      if session.afterCommit != nil, case .success? = outcome {
+        return  // answered once the group is committed
+      }
+      session.afterCommit = nil
       if let outcome { writeResponse(id: request.id ?? .null, outcome: outcome) }
     case .batch(let entries, let cancelled):
       runBatch(entries, cancelled: cancelled)

@@ -39,6 +39,12 @@ public final class Session {
   /// Reads whatever input is already waiting (without blocking), so that a `$/cancelRequest`
   /// sent while a long call runs is seen by it. Installed by the transport.
   var pollInput: (() -> Void)?
+  /// Set by a method that answers only after its writes are durable and something else has
+  /// happened (a replica waiting for PostgreSQL): the server commits, then finishes it.
+  var afterCommit: AfterCommit?
+  /// True while a call runs on its own (not in a batch or a transaction): only then may it set
+  /// `afterCommit`.
+  var canWaitAfterCommit = false
   /// Wakes the sync agent when a write queued something for PostgreSQL; nil standalone.
   var replicaPushNeeded: (() -> Void)?
 

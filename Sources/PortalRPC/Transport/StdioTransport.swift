@@ -102,6 +102,9 @@ public final class StdioTransport {
     if let replica = server.session.replica?.wakeDescriptor {
       descriptors.append(pollfd(fd: replica, events: Int16(POLLIN), revents: 0))
     }
+    if let bell = server.session.replica?.bellDescriptor {
+      descriptors.append(pollfd(fd: bell, events: Int16(POLLIN), revents: 0))
+    }
     let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
     if ready < 0 { return errno != EINTR }
     let woken = watcher.map { descriptors[$0].revents != 0 } ?? false

@@ -496,8 +496,10 @@ class PortalMethods(ABC):
         updates: dict[str, Any],
         expectedVersion: int | None = None,
     ) -> Patient:
-        """Updates a Patient as syncPatientData does, then waits until the upstream applied it.
-        Standalone (no upstream): exactly syncPatientData.
+        """Updates a Patient as syncPatientData does, then waits until the upstream applied it:
+        the confirmed record, or the upstream's refusal (the local change rolled back), or
+        -32006 with the change still queued. Standalone (no upstream): exactly
+        syncPatientData.
         """
         return self.call(
             "syncPatientDataWithAPI", _positional([patientId, updates], expectedVersion)
@@ -510,7 +512,9 @@ class PortalMethods(ABC):
         expectedVersion: int | None = None,
     ) -> Appointment:
         """Updates an Appointment as syncAppointmentData does, then waits until the upstream
-        applied it. Standalone (no upstream): exactly syncAppointmentData.
+        applied it: the confirmed record, or the upstream's refusal (the local change rolled
+        back), or -32006 with the change still queued. Standalone (no upstream): exactly
+        syncAppointmentData.
         """
         return self.call(
             "syncAppointmentDataWithAPI", _positional([appointmentId, updates], expectedVersion)
@@ -523,7 +527,9 @@ class PortalMethods(ABC):
         expectedVersion: int | None = None,
     ) -> MessageThread:
         """Updates a MessageThread as syncMessageData does, then waits until the upstream applied
-        it. Standalone (no upstream): exactly syncMessageData.
+        it: the confirmed record, or the upstream's refusal (the local change rolled back), or
+        -32006 with the change still queued. Standalone (no upstream): exactly
+        syncMessageData.
         """
         return self.call(
             "syncMessageDataWithAPI", _positional([threadId, updates], expectedVersion)
@@ -536,7 +542,9 @@ class PortalMethods(ABC):
         expectedVersion: int | None = None,
     ) -> Prescription:
         """Updates a Prescription as syncPrescriptionData does, then waits until the upstream
-        applied it. Standalone (no upstream): exactly syncPrescriptionData.
+        applied it: the confirmed record, or the upstream's refusal (the local change rolled
+        back), or -32006 with the change still queued. Standalone (no upstream): exactly
+        syncPrescriptionData.
         """
         return self.call(
             "syncPrescriptionDataWithAPI", _positional([prescriptionId, updates], expectedVersion)
@@ -548,8 +556,10 @@ class PortalMethods(ABC):
         updates: dict[str, Any],
         expectedVersion: int | None = None,
     ) -> Document:
-        """Updates a Document as syncDocumentData does, then waits until the upstream applied it.
-        Standalone (no upstream): exactly syncDocumentData.
+        """Updates a Document as syncDocumentData does, then waits until the upstream applied it:
+        the confirmed record, or the upstream's refusal (the local change rolled back), or
+        -32006 with the change still queued. Standalone (no upstream): exactly
+        syncDocumentData.
         """
         return self.call(
             "syncDocumentDataWithAPI", _positional([documentId, updates], expectedVersion)
@@ -561,8 +571,10 @@ class PortalMethods(ABC):
         updates: dict[str, Any],
         expectedVersion: int | None = None,
     ) -> CarePlan:
-        """Updates a CarePlan as syncCarePlanData does, then waits until the upstream applied it.
-        Standalone (no upstream): exactly syncCarePlanData.
+        """Updates a CarePlan as syncCarePlanData does, then waits until the upstream applied it:
+        the confirmed record, or the upstream's refusal (the local change rolled back), or
+        -32006 with the change still queued. Standalone (no upstream): exactly
+        syncCarePlanData.
         """
         return self.call(
             "syncCarePlanDataWithAPI", _positional([carePlanId, updates], expectedVersion)
@@ -575,7 +587,9 @@ class PortalMethods(ABC):
         expectedVersion: int | None = None,
     ) -> Transaction:
         """Updates a Transaction as syncTransactionData does, then waits until the upstream
-        applied it. Standalone (no upstream): exactly syncTransactionData.
+        applied it: the confirmed record, or the upstream's refusal (the local change rolled
+        back), or -32006 with the change still queued. Standalone (no upstream): exactly
+        syncTransactionData.
         """
         return self.call(
             "syncTransactionDataWithAPI", _positional([transactionId, updates], expectedVersion)
@@ -588,7 +602,9 @@ class PortalMethods(ABC):
         expectedVersion: int | None = None,
     ) -> InsuranceClaim:
         """Updates an InsuranceClaim as syncInsuranceClaimData does, then waits until the
-        upstream applied it. Standalone (no upstream): exactly syncInsuranceClaimData.
+        upstream applied it: the confirmed record, or the upstream's refusal (the local change
+        rolled back), or -32006 with the change still queued. Standalone (no upstream):
+        exactly syncInsuranceClaimData.
         """
         return self.call(
             "syncInsuranceClaimDataWithAPI", _positional([claimId, updates], expectedVersion)
