@@ -5,6 +5,10 @@ internal import Storage
 extension DataSync {
   /// `add<E>(entity)`: validates, assigns the id and server fields, stores, logs `created`.
   public func add(_ kind: EntityKind, _ input: JSONObject) throws -> EncodedJSON {
+    try withSyncState(kind, try added(kind, input))
+  }
+
+  private func added(_ kind: EntityKind, _ input: JSONObject) throws -> EncodedJSON {
     try write { context in
       noteOperation(.add(kind.name, entity: input))
       let validator = Validator(mode: .add, today: context.today)

@@ -1,4 +1,4 @@
-internal import Domain
+public import Domain
 public import PortalJSON
 internal import Storage
 
@@ -67,6 +67,18 @@ extension DataSync {
     // The client's expectedVersion was checked when the write was made; from then on a
     // conflict is a change made elsewhere after the entry's base versions, which the push checks.
     return try perform(entry.operation.withoutExpectedVersions)
+  }
+
+  /// A record as a replica shows it: `meta.syncState` is `pending` while a write to it awaits
+  /// PostgreSQL, `synced` otherwise. A standalone store's records are shown as stored.
+  public func withSyncState(_ kind: EntityKind, _ document: EncodedJSON) throws -> EncodedJSON {
+    guard let journal else { return document }
+    var object = try Self.object(document.bytes)
+    let pending = try journal.isPending(kind, try key(kind, object["id"] ?? .null))
+    var meta = object["meta"]?.objectValue ?? [:]
+    meta["syncState"] = .string(pending ? "pending" : "synced")
+    object["meta"] = .object(meta)
+    return EncodedJSON(object)
   }
 
   /// Runs one write operation, as the method it came from would.

@@ -10,7 +10,7 @@ extension DataSync where Records == Store {
       guard let record = try store.record(kind, key) else {
         throw DomainError.notFound(kind.name, id: id)
       }
-      return EncodedJSON(trusted: record.document)
+      return try withSyncState(kind, EncodedJSON(trusted: record.document))
     }
   }
 
@@ -25,7 +25,10 @@ extension DataSync where Records == Store {
       writer.writeRaw("{\"items\":[")
       for (index, item) in page.items.enumerated() {
         if index > 0 { writer.append(UInt8(ascii: ",")) }
-        writer.append(item.document)
+        writer.append(
+          journal == nil
+            ? item.document
+            : try withSyncState(kind, EncodedJSON(trusted: item.document)).bytes)
       }
       writer.writeRaw("],\"total\":")
       writer.writeInteger(page.total)
@@ -50,7 +53,10 @@ extension DataSync where Records == Store {
       writer.append(UInt8(ascii: "["))
       for (index, row) in rows.enumerated() {
         if index > 0 { writer.append(UInt8(ascii: ",")) }
-        writer.append(row.document)
+        writer.append(
+          journal == nil
+            ? row.document
+            : try withSyncState(kind, EncodedJSON(trusted: row.document)).bytes)
       }
       writer.append(UInt8(ascii: "]"))
       return EncodedJSON(trusted: writer.bytes)

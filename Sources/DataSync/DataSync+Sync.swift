@@ -10,11 +10,12 @@ extension DataSync {
   public func sync(
     _ kind: EntityKind, id: JSONValue, updates: JSONObject, expectedVersion: Int64?
   ) throws -> EncodedJSON {
-    try write { context in
+    let document = try write { context in
       noteOperation(.update(kind.name, id: id, updates: updates, expectedVersion: expectedVersion))
       return try update(
         kind, id: id, updates: updates, expectedVersion: expectedVersion, context: context)
     }
+    return try withSyncState(kind, document)
   }
 
   /// `updatePatientRelatedData` / `updateAppointmentRelatedData`: the same update, answered with
@@ -46,6 +47,10 @@ extension DataSync {
   /// windows replying at once both keep their reply). The message's `id` (next in the thread)
   /// and `timestamp` (now) are filled in when absent.
   public func appendMessage(threadID: JSONValue, message: JSONObject) throws -> EncodedJSON {
+    try withSyncState(.messageThread, try appended(threadID: threadID, message: message))
+  }
+
+  private func appended(threadID: JSONValue, message: JSONObject) throws -> EncodedJSON {
     try write { context in
       let (_, _, thread) = try existing(.messageThread, threadID)
       var messages = thread["messages"]?.arrayValue ?? []

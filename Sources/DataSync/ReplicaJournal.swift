@@ -53,6 +53,10 @@ public final class ReplicaJournal: WriteJournal {
   public func confirmedVersion(_ kind: EntityKind, _ key: RecordKey) throws -> Int64? {
     try store.confirmedVersion(kind, key)
   }
+
+  public func isPending(_ kind: EntityKind, _ key: RecordKey) throws -> Bool {
+    try store.hasConfirmedCapture(kind, key)
+  }
 }
 
 extension JournalEntry {

@@ -14,6 +14,8 @@ public protocol WriteJournal: AnyObject {
   /// The version PostgreSQL last confirmed for the record (before this workstation's pending
   /// writes), or nil for a record PostgreSQL has not confirmed.
   func confirmedVersion(_ kind: EntityKind, _ key: RecordKey) throws -> Int64?
+  /// True while a write to the record awaits PostgreSQL (its `meta.syncState` is `pending`).
+  func isPending(_ kind: EntityKind, _ key: RecordKey) throws -> Bool
 }
 
 /// One write as the outbox keeps it.

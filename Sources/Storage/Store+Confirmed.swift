@@ -78,6 +78,22 @@ extension Store {
     return try self.row(kind, row)?.version
   }
 
+  /// Whether a pending write changed the record (its confirmed state is kept).
+  public func hasConfirmedCapture(_ kind: EntityKind, _ key: RecordKey) throws(StorageError)
+    -> Bool
+  {
+    let row: Int64
+    switch key {
+    case .integer(let id): row = id
+    case .patient(let canonical):
+      guard let ordinal = try patientOrdinal(canonical) else { return false }
+      row = ordinal
+    }
+    return try database.integer(
+      "SELECT 1 FROM confirmed WHERE table_name = ? AND id = ?",
+      [.text(kind.tableName), .integer(row)]) != nil
+  }
+
   /// The rows a pending write changed (their confirmed state is kept).
   public func confirmedRows() throws(StorageError) -> [RecordRow] {
     let statement = try database.statement("SELECT table_name, id FROM confirmed")

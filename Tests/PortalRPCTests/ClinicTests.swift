@@ -70,13 +70,17 @@ struct ClinicTests {
 
     let added = try a.call("addPatient", "[\(Self.patient)]")
     let id = try #require(added["id"]?.stringValue)
+    #expect(added["meta"]?["syncState"] == "pending")
+    try a.awaitDrained()
+    let confirmed = try a.call("getPatient", "[\"\(id)\"]")
+    #expect(confirmed["meta"]?["syncState"] == "synced")
     for other in [b, c] {
       let line = try other.process.waitForLine(timeout: 20) {
         $0.contains("dataSync/changed") && $0.contains("\"\(id)\"")
       }
       let params = try JSONParser.parse(line)["params"]
       #expect(params?["cause"]?["origin"] == "upstream")
-      #expect(try other.call("getPatient", "[\"\(id)\"]") == added)
+      #expect(try other.call("getPatient", "[\"\(id)\"]") == confirmed)
     }
     // A rename on B reaches A and C, with every copy.
     _ = try b.call("syncPatientData", #"["\#(id)",{"name":"Jo Upstream"}]"#)
