@@ -238,3 +238,22 @@ extension Store {
     return .some(statement.int64(0) == 1 ? statement.bytes(1) : nil)
   }
 }
+
+extension Store {
+  /// Every record of `kind` as PostgreSQL last confirmed it (pending writes undone), by row:
+  /// what `--check` compares with the upstream.
+  public func confirmedRecords(_ kind: EntityKind) throws(StorageError) -> [Int64: (
+    version: Int64, document: [UInt8]
+  )] {
+    var records: [Int64: (version: Int64, document: [UInt8])] = [:]
+    for row in try rows(kind) { records[row.row] = (row.version, row.document) }
+    let statement = try database.statement(
+      "SELECT id, present, version, doc FROM confirmed WHERE table_name = ?"
+    ).bind([.text(kind.tableName)])
+    while try statement.step() {
+      let row = statement.int64(0)
+      records[row] = statement.int64(1) == 1 ? (statement.int64(2), statement.bytes(3)) : nil
+    }
+    return records
+  }
+}

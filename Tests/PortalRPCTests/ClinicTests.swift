@@ -93,6 +93,31 @@ struct ClinicTests {
     let digest = try a.call("getPatients", #"[{"limit":1000}]"#)
     #expect(try b.call("getPatients", #"[{"limit":1000}]"#) == digest)
     #expect(try c.call("getPatients", #"[{"limit":1000}]"#) == digest)
+
+    // --check compares each replica's confirmed state with PostgreSQL's.
+    for workstation in [a, b, c] {
+      try workstation.process.closeInput()
+      #expect(try workstation.process.finish().status == 0)
+      let check = try PortalProcess.run(
+        arguments: [
+          "--check", "--data-dir", workstation.directory.path, "--upstream",
+          cluster.connectionString,
+        ], input: Data())
+      #expect(check.status == 0, "\(check.lines) \(check.stderr)")
+      #expect(check.lines.contains { $0.contains("equals PostgreSQL's") }, "\(check.lines)")
+    }
+    // A difference is found: PostgreSQL's copy changed behind the replicas' backs.
+    let connection = try cluster.connect()
+    try connection.query(
+      "UPDATE portal.records SET version = version + 1 WHERE kind = 'patient'",
+      deadline: .in(seconds: 10))
+    let check = try PortalProcess.run(
+      arguments: [
+        "--check", "--data-dir", a.directory.path, "--upstream", cluster.connectionString,
+      ],
+      input: Data())
+    #expect(check.status == 1)
+    #expect(check.lines.contains { $0.contains("patients differ from PostgreSQL's") })
   }
 
   @Test("ids made on two workstations never collide, and both sets reach PostgreSQL")

@@ -52,7 +52,10 @@ struct ReplicaProcessTests {
       (["--upstream", "dbname=portal", "--upstream-password-fd", "1"], "descriptor number of 3"),
       (["--upstream", "dbname=portal", "--client-name", ""], "--client-name must be 1 to 63"),
       (["--upstream", "dbname=portal", "--upstream-password-fd", "57"], "cannot be read"),
-      (["--check", "--upstream", "dbname=portal"], "--check does not take --upstream"),
+      (
+        ["--check", "--upstream", "dbname=portal", "--realtime", "off"],
+        "--check does not take --realtime"
+      ),
     ])
   func flagsAreChecked(arguments: [String], message: String) throws {
     let data = try temporaryDirectory("replica-flags")

@@ -200,16 +200,20 @@ public struct CommandLineOptions: Sendable, Equatable {
     if options.action == .check && options.demo {
       throw UsageError(message: "--check never changes the store, so --demo cannot be used with it")
     }
-    if let flag = given.first(where: ReplicaOptions.flags.contains) {
-      if options.inMemory {
-        throw UsageError(
-          message:
-            "\(flag) cannot be used with --in-memory: a replica keeps its data in a data directory")
-      }
-      if options.action == .check {
-        throw UsageError(
-          message: "--check does not take \(flag); run it without the replica's options")
-      }
+    let replicaFlags = given.filter(ReplicaOptions.flags.contains)
+    if let flag = replicaFlags.first, options.inMemory {
+      throw UsageError(
+        message:
+          "\(flag) cannot be used with --in-memory: a replica keeps its data in a data directory")
+    }
+    // --check compares a replica with its upstream, so it takes where that is.
+    if options.action == .check,
+      let flag = replicaFlags.first(where: {
+        !["--upstream", "--upstream-password-fd"].contains($0)
+      })
+    {
+      throw UsageError(
+        message: "--check does not take \(flag); it takes only --upstream and its password")
     }
     try options.replica.settle()
     if let subcommand {

@@ -110,13 +110,27 @@ public enum PortalCommand {
       printError(error.message)
       return unusableDataStatus
     }
-    let report: StoreCheck
+    var report: StoreCheck
+    var upstreamLines: [String] = []
     do {
       let store = try Store(inspecting: path)
       let today = Clock.clinic(
         fixed: options.fixedClock, start: options.clockStart, timeZone: options.timeZone
       ).today()
       report = try StoreCheck.run(store, today: today)
+      if options.replica.upstream != nil {
+        do {
+          let configuration = try options.replica.configuration(directory: path)
+          if let configuration {
+            let compared = UpstreamCheck.run(store, configuration: configuration)
+            upstreamLines = compared.lines
+            report.problems += compared.problems
+          }
+        } catch {
+          printError("\(error.message). Run 'portal-rpc --help' for usage.")
+          return usageErrorStatus
+        }
+      }
     } catch let error as StorageError where error.isBadFile {
       // The store is there but is not a sound PortalRPC store: that is what --check finds.
       printError(storeFailure(error, in: path))
@@ -132,6 +146,7 @@ public enum PortalCommand {
     if !report.counts.isEmpty {
       lines.append(report.counts.map { "\($0.table) \($0.rows)" }.joined(separator: ", "))
     }
+    lines += upstreamLines
     lines += report.problems.map { "problem: " + $0 }
     lines.append(
       report.isSound

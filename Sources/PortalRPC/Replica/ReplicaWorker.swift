@@ -189,8 +189,18 @@ final class ReplicaWorker: @unchecked Sendable {
     upstream.turnDayIfDue()
     do {
       try upstream.commit()
+      // The replica keeps the day its dates were moved to, as a standalone store does, so
+      // `--check` compares them as of that day.
+      if let day = try upstream.store.clinicDay() {
+        try upstream.commit()
+        try dataSync.store.inSavepoint {
+          if try dataSync.store.clinicDay() != day { try dataSync.store.setClinicDay(day) }
+        }
+        try dataSync.commit()
+      }
     } catch {
       upstream.rollback()
+      dataSync.rollback()
     }
   }
 
