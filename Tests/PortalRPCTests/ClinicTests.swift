@@ -286,3 +286,62 @@ struct UpstreamWaitTests {
     #expect(try a.call("getPatient", "[\"\(id)\"]")["name"] != "Not Queued")
   }
 }
+
+/// A new workstation joining a clinic that has data.
+@Suite("Joining a clinic", .enabled(if: PostgresCluster.testsRun, PostgresCluster.missing))
+struct JoiningTests {
+  typealias Workstation = ClinicTests.Workstation
+
+  @Test("an empty workstation downloads the clinic, telling sync/progress, and matches it")
+  func download() throws {
+    let cluster = try PostgresCluster()
+    defer { cluster.stop() }
+    let root = try temporaryDirectory("clinic-join")
+    let a = try Workstation("a", upstream: cluster.connectionString, root: root)
+    try a.awaitReady()
+    let operations = (0..<150).map { _ in
+      #"{"method":"addPatient","params":[\#(ClinicTests.patient)]}"#
+    }
+    _ = try a.call("transaction", "[[\(operations.joined(separator: ","))]]")
+    try a.awaitDrained()
+    let b = try Workstation("b", upstream: cluster.connectionString, root: root)
+    try b.awaitReady()
+    let isEnd = { (line: String) in
+      line.contains("\"method\":\"sync/progress\"") && line.contains("\"done\":150")
+    }
+    let lines = try b.process.waitUntil(timeout: 30) { $0.contains(where: isEnd) }
+    let params = try JSONParser.parse(try #require(lines.first(where: isEnd)))["params"]
+    #expect(params?["phase"] == "download" && params?["total"] == 150)
+    let everyone = #"[{"limit":1000}]"#
+    #expect(try b.call("getPatients", everyone) == a.call("getPatients", everyone))
+  }
+
+  @Test("a store with data uploads into an empty upstream; data on both sides is refused (exit 3)")
+  func uploadAndRefusal() throws {
+    let cluster = try PostgresCluster()
+    defer { cluster.stop() }
+    let root = try temporaryDirectory("clinic-upload")
+    let first = root.appendingPathComponent("first")
+    #expect(
+      try PortalProcess.run(arguments: ["--data-dir", first.path, "--demo"], input: Data()).status
+        == 0)
+    let a = try Workstation("first", upstream: cluster.connectionString, root: root)
+    try a.awaitReady()
+    let b = try Workstation("second", upstream: cluster.connectionString, root: root)
+    try b.awaitReady()
+    try awaitCondition(seconds: 30) {
+      try b.call("getPatients", #"[{"limit":1000}]"#)["total"]
+        == a.call("getPatients", #"[{"limit":1000}]"#)["total"]
+    }
+    let other = root.appendingPathComponent("other")
+    #expect(
+      try PortalProcess.run(arguments: ["--data-dir", other.path, "--demo"], input: Data()).status
+        == 0)
+    let refused = try PortalProcess.run(
+      arguments: ["--data-dir", other.path, "--upstream", cluster.connectionString],
+      input: Data())
+    #expect(refused.status == 3)
+    #expect(refused.stderr.split(separator: "\n").count == 1)
+    #expect(refused.stderr.contains("not merged"))
+  }
+}

@@ -51,7 +51,7 @@ struct ReplicaProcessTests {
       ),
       (["--upstream", "dbname=portal", "--upstream-password-fd", "1"], "descriptor number of 3"),
       (["--upstream", "dbname=portal", "--client-name", ""], "--client-name must be 1 to 63"),
-      (["--upstream", "dbname=portal", "--upstream-password-fd", "57"], "cannot be read"),
+      (["--upstream", "dbname=portal", "--upstream-password-fd", "977"], "cannot be read"),
       (
         ["--check", "--upstream", "dbname=portal", "--realtime", "off"],
         "--check does not take --realtime"

@@ -21,6 +21,8 @@ struct AgentStatus: Sendable, Hashable {
   var lastPushAt: Timestamp?
   var lastPullAt: Timestamp?
   var cursor: Int64?
+  /// The last `sync/progress` report of long work, `{phase, done, total}`.
+  var progress: JSONValue?
 
   init() {}
 
@@ -40,6 +42,7 @@ struct AgentStatus: Sendable, Hashable {
       "online": .bool(online), "phase": .string(phase), "nextRetryAt": time(nextRetryAt),
       "lastError": lastError.map(JSONValue.string) ?? .null, "lastPushAt": time(lastPushAt),
       "lastPullAt": time(lastPullAt), "cursor": cursor.map { JSONValue($0) } ?? .null,
+      "progress": progress ?? .null,
     ]
   }
 
@@ -55,6 +58,7 @@ struct AgentStatus: Sendable, Hashable {
     lastPushAt = time("lastPushAt")
     lastPullAt = time("lastPullAt")
     cursor = json["cursor"]?.int64Value
+    progress = json["progress"].flatMap { $0.isNull ? nil : $0 }
   }
 }
 

@@ -38,6 +38,10 @@ public final class Replica {
   private var logged: (online: Bool, error: String?) = (false, nil)
   private var termination: (any DispatchSourceSignal)?
   var rejections = RejectionNotices()
+  /// The agent's long work, reported by its worker.
+  let progress: SyncProgress
+  /// The last `sync/progress` told to the client, and when.
+  private var lastProgress: (value: JSONValue, at: ContinuousClock.Instant)?
   /// The agent process watches the directory's peer bell, so another window's write is pushed
   /// as soon as it commits.
   private var bell: PeerWatcher?
@@ -50,8 +54,10 @@ public final class Replica {
   static let noticeInterval = Duration.milliseconds(250)
 
   init(
-    configuration: ReplicaConfiguration, hooks: ReplicaHooks, directory: String, log: Log
+    configuration: ReplicaConfiguration, hooks: ReplicaHooks, directory: String, log: Log,
+    progress: SyncProgress = SyncProgress()
   ) throws(SyncAgentError) {
+    self.progress = progress
     self.configuration = configuration
     self.hooks = hooks
     self.log = log
@@ -102,9 +108,21 @@ public final class Replica {
       agent = try SyncAgent(
         configuration: agentConfiguration, sink: hooks.pull,
         push: hooks.push
-      ) { status in
-        statusFile.write(AgentStatus(status))
+      ) { [progress] status in
+        var published = AgentStatus(status)
+        published.progress = progress.value
+        statusFile.write(published)
         wake.ring()
+      }
+      if let agent {
+        progress.publish.withLock {
+          $0 = { [progress] in
+            var published = AgentStatus(agent.status)
+            published.progress = progress.value
+            statusFile.write(published)
+            wake.ring()
+          }
+        }
       }
       log.info("this process is the sync agent of its data directory")
       let watcher = PeerWatcher(directory: directory)
@@ -119,7 +137,11 @@ public final class Replica {
 
   /// The agent's status: this process's own agent's, or the one another window's agent published.
   var agentStatus: AgentStatus {
-    if let agent { return AgentStatus(agent.status) }
+    if let agent {
+      var status = AgentStatus(agent.status)
+      status.progress = progress.value
+      return status
+    }
     return statusFile.read() ?? AgentStatus()
   }
 
@@ -140,6 +162,22 @@ public final class Replica {
       "nextRetryAt": time(status.nextRetryAt),
       "lastError": status.lastError.map(JSONValue.string) ?? .null,
     ]
+  }
+
+  /// Writes `sync/progress` when the agent's long work moved: at most one every
+  /// `noticeInterval`, and always when it ends.
+  private func tellProgress(_ value: JSONValue?, session: Session, now: ContinuousClock.Instant) {
+    guard let value, value != lastProgress?.value else { return }
+    let ended = value["done"] == value["total"]
+    if let last = lastProgress, now < last.at + Self.noticeInterval, !ended {
+      noticeDue = min(noticeDue ?? .now + .seconds(3600), last.at + Self.noticeInterval)
+      return
+    }
+    let output = session.output
+    output.writeRaw("{\"jsonrpc\":\"2.0\",\"method\":\"sync/progress\",\"params\":")
+    output.write(value)
+    output.writeRaw("}\n")
+    lastProgress = (value, now)
   }
 
   /// Logs the agent's connection going up or down, and a new cause of failure while down.
@@ -205,6 +243,7 @@ public final class Replica {
       return
     }
     rejections.announce(session, rejected: Int(current["rejected"]?.int64Value ?? 0))
+    tellProgress(status.progress, session: session, now: now)
     guard current != lastNotice else {
       noticeDue = nil
       return

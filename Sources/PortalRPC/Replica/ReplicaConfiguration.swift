@@ -25,6 +25,9 @@ public struct ReplicaConfiguration: Sendable, CustomStringConvertible, CustomRef
   /// This workstation's name upstream (PostgreSQL's `application_name`).
   public var clientName: String
 
+  /// How long reading `--upstream-password-fd` may take.
+  static let passwordTimeout = Duration.seconds(10)
+
   /// How often an agent without LISTEN (`--realtime off`) looks for upstream changes.
   public static let pollingInterval = Duration.seconds(5)
 
@@ -104,12 +107,26 @@ extension ReplicaOptions {
   }
 
   /// Reads `descriptor` to its end (64 KiB at most), drops one trailing newline, and closes it.
-  /// Errors name the descriptor, never what was read.
+  /// Errors name the descriptor, never what was read. A descriptor that stays open without
+  /// reaching its end (a pipe whose writer never closes it) is given up after
+  /// `passwordTimeout`, so a start never hangs on it.
   static func readPassword(from descriptor: Int32) throws(StartError) -> String {
     defer { close(descriptor) }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
+    let deadline = ContinuousClock.now + ReplicaConfiguration.passwordTimeout
     while true {
+      var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+      let left = deadline - .now
+      let milliseconds = Int32(max(0, left.components.seconds * 1000))
+      let ready = poll(&entry, 1, milliseconds)
+      if ready < 0 && errno == EINTR { continue }
+      if ready == 0 {
+        throw StartError(
+          message:
+            "--upstream-password-fd \(descriptor) did not reach its end within \(ReplicaConfiguration.passwordTimeout); give a file or a pipe that is closed after the password"
+        )
+      }
       let count = read(descriptor, &chunk, chunk.count)
       if count < 0 && errno == EINTR { continue }
       if count < 0 {

@@ -16,6 +16,9 @@ internal import Upstream
 /// - data on both sides, or a store that is a replica of another upstream: refused, never
 ///   merged silently.
 ///
+/// At start, a refusal ends the process and an upload is done at once; a download is the agent's
+/// first work, told with `sync/progress`.
+///
 /// A store that joined remembers the upstream's identity (`portal.meta`), so it starts offline
 /// afterwards. Joining itself needs the upstream.
 enum ReplicaJoin {
@@ -47,14 +50,15 @@ enum ReplicaJoin {
       return nil
     }
     defer { connection.close() }
-    return try join(dataSync, connection, log: log).outcome
+    return try join(dataSync, connection, log: log, downloads: false).outcome
   }
 
   /// Joins `dataSync`'s store to the upstream behind `connection` unless it already has: what
   /// it did (for the log), and the cursor the store follows the log from when it moved.
-  static func join(_ dataSync: DataSync<Store>, _ connection: PostgresConnection, log: Log?)
-    throws -> (outcome: String?, cursor: Int64?)
-  {
+  static func join(
+    _ dataSync: DataSync<Store>, _ connection: PostgresConnection, log: Log?,
+    downloads: Bool = true, progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+  ) throws -> (outcome: String?, cursor: Int64?) {
     let store = dataSync.store
     try store.beginRead()
     let joined = try store.syncValue("upstream_id")
@@ -92,7 +96,9 @@ enum ReplicaJoin {
       let count = try upload(dataSync, connection)
       outcome = "uploaded \(count) records to the empty upstream"
     case (true, false):
-      let count = try download(dataSync, connection, log: log)
+      // At start the download is left to the agent, which tells windows how far it is.
+      guard downloads else { return (nil, nil) }
+      let count = try download(dataSync, connection, log: log, progress: progress)
       outcome = "downloaded \(count) records from the upstream"
     case (true, true):
       let cursor =
@@ -112,7 +118,8 @@ enum ReplicaJoin {
   /// Reads every record in one snapshot, with the change log's sequence at that snapshot, and
   /// stores them as confirmed state; the agent then follows the log from that sequence.
   private static func download(
-    _ dataSync: DataSync<Store>, _ connection: PostgresConnection, log: Log?
+    _ dataSync: DataSync<Store>, _ connection: PostgresConnection, log: Log?,
+    progress: (_ done: Int, _ total: Int) -> Void
   ) throws -> Int {
     let store = dataSync.store
     let deadline = { ContinuousClock.now + .seconds(60) }
@@ -128,6 +135,10 @@ enum ReplicaJoin {
     var done = 0
     try store.inSavepoint {
       try store.deferForeignKeys()
+      // What is downloaded is PostgreSQL's state, not a pending write (on a connection that
+      // captures; the serving one does not yet).
+      try? store.setCapturing(false)
+      defer { try? store.setCapturing(true) }
       // Patients first (every other record points at one), each kind by id, a page at a time.
       for kind in EntityKind.all {
         var after: Int64 = 0
@@ -149,6 +160,7 @@ enum ReplicaJoin {
             after = id
           }
           done += page.rows.count
+          progress(done, total)
           if page.rows.count < pageSize { break }
           log?.info("downloading the clinic's records: \(done) of \(total)")
         }

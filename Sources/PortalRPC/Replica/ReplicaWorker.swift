@@ -19,7 +19,16 @@ final class ReplicaWorker: @unchecked Sendable {
   private var upstreamDay: DataSync<PostgresRecordStore>?
   let clientID: String
 
-  init(directory: String, options: Store.Options, clock: Clock, callTimeout: Duration) throws {
+  /// Where long work (a download, a long push) is told.
+  private let progress: SyncProgress
+  /// How many entries the current run of pushes has pushed (reset when the outbox empties).
+  private var pushedInRun = 0
+
+  init(
+    directory: String, options: Store.Options, clock: Clock, callTimeout: Duration,
+    progress: SyncProgress = SyncProgress()
+  ) throws {
+    self.progress = progress
     let store = try Store(directory: directory, options: options, now: clock.now())
     try store.captureConfirmedState()
     dataSync = DataSync(store: store, clock: clock, origin: DataSync<Store>.upstreamOrigin)
@@ -64,7 +73,9 @@ final class ReplicaWorker: @unchecked Sendable {
   /// Ids are leased here too, so a replica reported online can answer an add.
   func prepare(_ connection: PostgresConnection, deadline: ContinuousClock.Instant) throws -> Int64?
   {
-    let joined = try ReplicaJoin.join(dataSync, connection, log: nil)
+    let joined = try ReplicaJoin.join(dataSync, connection, log: nil) { done, total in
+      self.progress.report("download", done: done, total: total)
+    }
     try refillLeases(connection, deadline: deadline)
     return joined.outcome == nil ? nil : joined.cursor
   }
@@ -164,6 +175,9 @@ final class ReplicaWorker: @unchecked Sendable {
       }
       let remaining = try dataSync.store.outboxCounts().pending
       try dataSync.commit()
+      pushedInRun += 1
+      progress.report("push", done: pushedInRun, total: pushedInRun + remaining)
+      if remaining == 0 { pushedInRun = 0 }
       _ = dataSync.takeLoggedChanges()
       PeerWatcher.ring(bellPath)
       if case .rejected = outcome { return .rejected(remaining: remaining) }

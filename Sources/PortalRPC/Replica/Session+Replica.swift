@@ -17,12 +17,15 @@ extension Session {
       busyTimeoutMilliseconds: self.configuration.busyTimeoutMilliseconds)
     let clock = dataSync.clock
     let callTimeout = configuration.agentConfiguration(cursor: 0).callTimeout
+    let progress = SyncProgress()
     let hooks = ReplicaHooks.standard {
       try ReplicaWorker(
-        directory: directory, options: options, clock: clock, callTimeout: callTimeout)
+        directory: directory, options: options, clock: clock, callTimeout: callTimeout,
+        progress: progress)
     }
     replica = try Replica(
-      configuration: configuration, hooks: hooks, directory: directory, log: log)
+      configuration: configuration, hooks: hooks, directory: directory, log: log,
+      progress: progress)
     replica?.rejections.prime(dataSync.store)
     replicaPushNeeded = { [unowned self] in replica?.agent?.pushNeeded() }
   }
