@@ -109,3 +109,23 @@ extension DataSync where Records == Store {
     return logged
   }
 }
+
+extension DataSync where Records == Store {
+  /// The fast way to take a page that holds only this workstation's own applied writes while
+  /// others still wait: PostgreSQL applied them in the order they were made, on top of what it
+  /// confirmed, so what windows see is already that state plus the writes still waiting. Only
+  /// the confirmed state moves (and the cursor); nothing visible changes. False (nothing done)
+  /// when no write waits beyond the page: then a full `rebase` brings the records to
+  /// PostgreSQL's exact bytes.
+  public func confirmOwn(_ changes: [ConfirmedChange], cursor: Int64) throws -> Bool {
+    try store.inSavepoint {
+      guard try store.hasUnconfirmedOutbox(after: cursor) else { return false }
+      for change in changes {
+        try store.keepConfirmed(EntityKind.named(change.kind), row: change.row, change.record)
+      }
+      try store.forgetAppliedOutbox(through: cursor)
+      try store.setSyncValue("cursor", String(cursor))
+      return true
+    }
+  }
+}

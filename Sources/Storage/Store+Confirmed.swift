@@ -257,3 +257,33 @@ extension Store {
     return records
   }
 }
+
+extension Store {
+  /// Keeps `record` as PostgreSQL's state of a row (nil: PostgreSQL does not have it), for when
+  /// pending writes are undone, without touching what windows see.
+  public func keepConfirmed(_ kind: EntityKind, row: Int64, _ record: ConfirmedRecord?)
+    throws(StorageError)
+  {
+    try database.statement(
+      """
+      INSERT OR REPLACE INTO confirmed(table_name, id, present, patient, custom_id, version,
+        opening_balance, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      """
+    ).bind([
+      .text(kind.tableName), .integer(row), .integer(record == nil ? 0 : 1),
+      record.map { .integer($0.patientOrdinal) } ?? .null,
+      record?.customID.map(SQLValue.text) ?? .null, record.map { .integer($0.version) } ?? .null,
+      record.map { .integer($0.openingBalance) } ?? .null, record.map { .json($0.document) } ?? .null,
+    ]).run()
+  }
+
+  /// Whether a write still waits for PostgreSQL beyond `cursor`: pending, or applied in a change
+  /// the replica has not pulled yet.
+  public func hasUnconfirmedOutbox(after cursor: Int64) throws(StorageError) -> Bool {
+    try database.integer(
+      """
+      SELECT 1 FROM outbox WHERE state = 'pending' OR (state = 'applied' AND applied_seq > ?)
+        LIMIT 1
+      """, [.integer(cursor)]) != nil
+  }
+}

@@ -87,6 +87,11 @@ final class ReplicaWorker: @unchecked Sendable {
     guard let last = changes.last else { return }
     do {
       let confirmed = try changes.compactMap(confirmedChange)
+      let ownOnly = changes.allSatisfy { $0.clientId == clientID && $0.mutationId != nil }
+      if ownOnly, try dataSync.confirmOwn(confirmed, cursor: last.seq) {
+        try dataSync.commit()
+        return
+      }
       let logged = try dataSync.rebase(applying: confirmed, cursor: last.seq)
       try dataSync.commit()
       _ = dataSync.takeLoggedChanges()
@@ -126,13 +131,45 @@ final class ReplicaWorker: @unchecked Sendable {
 
   // MARK: Push
 
-  /// Pushes the oldest pending entry; a refusal rolls its effect back here at once. Tops up the
-  /// leased ids first, while the connection is up.
+  /// Pushes the oldest pending entries, each in its own PostgreSQL transaction, for as long as
+  /// they are applied (at most `pushBatch` of them, or `pushSlice`, so the agent still hears
+  /// NOTIFY and heartbeats between calls); a refusal rolls its entry's effect back here at once
+  /// and ends the call. Tops up the leased ids first, while the connection is up.
   func push(_ connection: PostgresConnection, deadline: ContinuousClock.Instant)
     throws(PostgresError) -> SyncAgent.PushOutcome
   {
     try refillLeases(connection, deadline: deadline)
     turnUpstreamDayIfDue(connection)
+    let started = ContinuousClock.now
+    var pushed = 0
+    while true {
+      let step: SyncAgent.PushOutcome
+      do {
+        step = try pushHead(connection)
+      } catch {
+        // Entries already pushed count; the failure comes back on the next call.
+        if pushed > 0 { return .pushed(remaining: 1) }
+        throw error
+      }
+      guard case .pushed(let remaining) = step else {
+        return pushed > 0 && step == .nothingToPush ? .pushed(remaining: 0) : step
+      }
+      pushed += 1
+      if remaining == 0 || pushed >= Self.pushBatch || ContinuousClock.now - started > Self.pushSlice
+      {
+        return step
+      }
+    }
+  }
+
+  /// At most this many entries per push call, and for at most this long.
+  static let pushBatch = 256
+  static let pushSlice = Duration.milliseconds(200)
+
+  /// Pushes the oldest pending entry.
+  private func pushHead(_ connection: PostgresConnection) throws(PostgresError)
+    -> SyncAgent.PushOutcome
+  {
     let head: OutboxRow
     do {
       guard
@@ -179,8 +216,10 @@ final class ReplicaWorker: @unchecked Sendable {
       progress.report("push", done: pushedInRun, total: pushedInRun + remaining)
       if remaining == 0 { pushedInRun = 0 }
       _ = dataSync.takeLoggedChanges()
-      PeerWatcher.ring(bellPath)
-      if case .rejected = outcome { return .rejected(remaining: remaining) }
+      if case .rejected = outcome {
+        PeerWatcher.ring(bellPath)  // the refused write's effect was rolled back
+        return .rejected(remaining: remaining)
+      }
       return .pushed(remaining: remaining)
     } catch {
       // PostgreSQL has the outcome; the next push reads it back from there.

@@ -12,8 +12,11 @@ extension Session {
       journal.acceptsWrites = { [unowned self] in replica?.isOnline == true }
     }
     dataSync.journal = journal
+    // The agent's own commits need no fsync of their own: everything it writes (pulled state,
+    // outcomes, the cursor) PostgreSQL still has, and a push repeated after a power cut is
+    // answered from applied_mutations.
     let options = Store.Options(
-      synchronousFull: self.configuration.durability == .full,
+      synchronousFull: false,
       busyTimeoutMilliseconds: self.configuration.busyTimeoutMilliseconds)
     let clock = dataSync.clock
     let callTimeout = configuration.agentConfiguration(cursor: 0).callTimeout
