@@ -25,7 +25,8 @@ extension DataSync {
     let now = clock.now()
     // A replica holds PostgreSQL's derived dates: the turn runs upstream (the sync agent's), and
     // arrives like any other change.
-    guard now >= dayTurn.dueAt, !store.isReadOnly, !isInSavepoint, journal == nil else { return }
+    guard turnsDays, now >= dayTurn.dueAt, !store.isReadOnly, !isInSavepoint, journal == nil
+    else { return }
     let today = clock.date(of: now)
     dayTurn.dueAt = clock.nextDayStart(after: now)
     guard dayTurn.day != today else { return }

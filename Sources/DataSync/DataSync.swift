@@ -30,6 +30,9 @@ public final class DataSync<Records: RecordStore> {
   private var heldClaims: [(kind: EntityKind, key: RecordKey, claims: JSONObject)] = []
   /// The clinic's date the derived dates were last brought up to, and when it may next change.
   var dayTurn = DayTurn()
+  /// False for a unit of work that must not turn the day first (a pushed write applied to
+  /// PostgreSQL: the agent turns the clinic's day there on its own).
+  public var turnsDays = true
   /// How many savepoints are open: a day turn runs only outside them, so that a request that
   /// fails cannot take the turn down with it.
   private var savepointDepth = 0

@@ -273,7 +273,8 @@ extension Store {
       .text(kind.tableName), .integer(row), .integer(record == nil ? 0 : 1),
       record.map { .integer($0.patientOrdinal) } ?? .null,
       record?.customID.map(SQLValue.text) ?? .null, record.map { .integer($0.version) } ?? .null,
-      record.map { .integer($0.openingBalance) } ?? .null, record.map { .json($0.document) } ?? .null,
+      record.map { .integer($0.openingBalance) } ?? .null,
+      record.map { .json($0.document) } ?? .null,
     ]).run()
   }
 

@@ -37,29 +37,42 @@ public struct UpstreamApplier {
   public func apply(_ entry: JournalEntry, mutationID: Int64, on connection: PostgresConnection)
     throws(PostgresError) -> Outcome
   {
+    try apply([(entry, mutationID)], on: connection)[0]
+  }
+
+  /// Applies several entries, in order, in one PostgreSQL transaction (one commit, one fsync):
+  /// each is still applied on its own (its own savepoint, its own outcome, a refusal undoing
+  /// only it), and none is applied unless all outcomes are committed together.
+  public func apply(_ entries: [(JournalEntry, Int64)], on connection: PostgresConnection)
+    throws(PostgresError) -> [Outcome]
+  {
     let store = PostgresRecordStore(
-      connection: connection, callTimeout: callTimeout, clientID: clientID,
-      mutationID: mutationID)
+      connection: connection, callTimeout: callTimeout, clientID: clientID)
     do {
       try store.beginRead()
-      if let recorded = try recordedOutcome(mutationID, store) {
-        store.rollback()
-        return recorded
+      var outcomes: [Outcome] = []
+      for (entry, mutationID) in entries {
+        store.mutationID = mutationID
+        if let recorded = try recordedOutcome(mutationID, store) {
+          outcomes.append(recorded)
+          continue
+        }
+        let outcome: Outcome
+        if let conflict = try conflict(entry, store) {
+          outcome = .rejected(error: conflict)
+        } else {
+          outcome = try run(entry, store)
+        }
+        try store.query(
+          """
+          INSERT INTO portal.applied_mutations (client_id, mutation_id, outcome)
+            VALUES ($1, $2, $3::json)
+          """,
+          [clientID, String(mutationID), EncodedJSON(outcome.json).text])
+        outcomes.append(outcome)
       }
-      var outcome: Outcome
-      if let conflict = try conflict(entry, store) {
-        outcome = .rejected(error: conflict)
-      } else {
-        outcome = try run(entry, store)
-      }
-      try store.query(
-        """
-        INSERT INTO portal.applied_mutations (client_id, mutation_id, outcome)
-          VALUES ($1, $2, $3::json)
-        """,
-        [clientID, String(mutationID), EncodedJSON(outcome.json).text])
       try store.commit()
-      return outcome
+      return outcomes
     } catch let error as PostgresError {
       store.rollback()
       throw error
@@ -71,6 +84,7 @@ public struct UpstreamApplier {
 
   private func run(_ entry: JournalEntry, _ store: PostgresRecordStore) throws -> Outcome {
     let sync = DataSync(store: store, clock: Clock({ entry.time }), origin: clientID)
+    sync.turnsDays = false  // the agent turns the clinic's day on its own
     do {
       _ = try sync.apply(entry)
     } catch let error as PostgresError where !error.isTemporary {

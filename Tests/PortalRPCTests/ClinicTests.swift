@@ -71,9 +71,11 @@ struct ClinicTests {
     let added = try a.call("addPatient", "[\(Self.patient)]")
     let id = try #require(added["id"]?.stringValue)
     #expect(added["meta"]?["syncState"] == "pending")
-    try a.awaitDrained()
+    // Once PostgreSQL applied it and the replica pulled it back, it is synced.
+    try awaitCondition(seconds: 20) {
+      try a.call("getPatient", "[\"\(id)\"]")["meta"]?["syncState"] == "synced"
+    }
     let confirmed = try a.call("getPatient", "[\"\(id)\"]")
-    #expect(confirmed["meta"]?["syncState"] == "synced")
     for other in [b, c] {
       let line = try other.process.waitForLine(timeout: 20) {
         $0.contains("dataSync/changed") && $0.contains("\"\(id)\"")

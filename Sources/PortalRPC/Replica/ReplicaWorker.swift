@@ -155,78 +155,88 @@ final class ReplicaWorker: @unchecked Sendable {
         return pushed > 0 && step == .nothingToPush ? .pushed(remaining: 0) : step
       }
       pushed += 1
-      if remaining == 0 || pushed >= Self.pushBatch || ContinuousClock.now - started > Self.pushSlice
+      if remaining == 0 || pushed >= Self.pushBatch
+        || ContinuousClock.now - started > Self.pushSlice
       {
         return step
       }
     }
   }
 
-  /// At most this many entries per push call, and for at most this long.
-  static let pushBatch = 256
+  /// At most this many transactions per push call, and for at most this long.
+  static let pushBatch = 16
   static let pushSlice = Duration.milliseconds(200)
 
-  /// Pushes the oldest pending entry.
+  /// Pushes the oldest pending entries, up to `transactionSize` of them in one PostgreSQL
+  /// transaction, then records each outcome here (a refusal rolls its entry's effect back).
   private func pushHead(_ connection: PostgresConnection) throws(PostgresError)
     -> SyncAgent.PushOutcome
   {
-    let head: OutboxRow
+    let rows: [OutboxRow]
     do {
-      guard
-        let row = try dataSync.read({
-          try dataSync.store.outboxRows(state: "pending", limit: 1).first
-        })
-      else {
-        try? dataSync.commit()
-        return .nothingToPush
+      rows = try dataSync.read {
+        try dataSync.store.outboxRows(state: "pending", limit: Self.transactionSize)
       }
       try dataSync.commit()
-      head = row
     } catch {
       dataSync.rollback()
       return .failedTemporarily(.localStore)
     }
-    let outcome: UpstreamApplier.Outcome
-    if let entry = JournalEntry(head) {
-      do {
-        outcome = try applier.apply(entry, mutationID: head.mutationID, on: connection)
-      } catch {
-        try? recordAttempt(head.mutationID)
-        throw error
+    guard !rows.isEmpty else { return .nothingToPush }
+    var outcomes: [Int64: UpstreamApplier.Outcome] = [:]
+    var batch: [(JournalEntry, Int64)] = []
+    for row in rows {
+      if let entry = JournalEntry(row) {
+        batch.append((entry, row.mutationID))
+      } else {
+        outcomes[row.mutationID] = .rejected(
+          error: Self.rejection(
+            ResponseError.withDetail(.internalError, "an unreadable outbox entry")) ?? .null)
       }
-    } else {
-      outcome = .rejected(
-        error: Self.rejection(
-          ResponseError.withDetail(.internalError, "an unreadable outbox entry"))
-          ?? .null)
     }
     do {
+      for (outcome, (_, id)) in zip(try applier.apply(batch, on: connection), batch) {
+        outcomes[id] = outcome
+      }
+    } catch {
+      if let first = rows.first { try? recordAttempt(first.mutationID) }
+      throw error
+    }
+    var rejected = false
+    do {
       try dataSync.store.inSavepoint {
-        switch outcome {
-        case .applied(let sequence):
-          try dataSync.store.markOutboxApplied(head.mutationID, sequence: sequence)
-        case .rejected(let error):
-          try dataSync.store.rejectOutbox(head.mutationID, error: EncodedJSON(error).bytes)
-          _ = try dataSync.rebase(applying: [], cursor: nil)
+        for row in rows {
+          switch outcomes[row.mutationID] {
+          case .applied(let sequence)?:
+            try dataSync.store.markOutboxApplied(row.mutationID, sequence: sequence)
+          case .rejected(let error)?:
+            try dataSync.store.rejectOutbox(row.mutationID, error: EncodedJSON(error).bytes)
+            rejected = true
+          case nil: break
+          }
         }
+        if rejected { _ = try dataSync.rebase(applying: [], cursor: nil) }
       }
       let remaining = try dataSync.store.outboxCounts().pending
       try dataSync.commit()
-      pushedInRun += 1
+      pushedInRun += rows.count
       progress.report("push", done: pushedInRun, total: pushedInRun + remaining)
       if remaining == 0 { pushedInRun = 0 }
       _ = dataSync.takeLoggedChanges()
-      if case .rejected = outcome {
-        PeerWatcher.ring(bellPath)  // the refused write's effect was rolled back
+      if rejected {
+        PeerWatcher.ring(bellPath)  // the refused writes' effects were rolled back
         return .rejected(remaining: remaining)
       }
       return .pushed(remaining: remaining)
     } catch {
-      // PostgreSQL has the outcome; the next push reads it back from there.
+      // PostgreSQL has the outcomes; the next push reads them back from there.
       dataSync.rollback()
       return .failedTemporarily(.localStore)
     }
   }
+
+  /// How many entries one PostgreSQL transaction applies (one commit for all of them).
+  static let transactionSize = 64
 
   /// The clinic's day turns upstream, once, by whichever agent comes first (PostgreSQL's
   /// `clinic_day` says which day the dates were last moved to); every replica pulls the moved
