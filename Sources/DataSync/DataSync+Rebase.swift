@@ -129,3 +129,10 @@ extension DataSync where Records == Store {
     }
   }
 }
+
+extension DataSync where Records == Store {
+  /// True for a store that joined an upstream (it is a replica's, whatever this process does).
+  public var isReplicaStore: Bool {
+    (try? read { try store.syncValue("upstream_id") != nil }) ?? false
+  }
+}

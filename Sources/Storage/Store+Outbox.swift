@@ -184,6 +184,12 @@ extension Store {
 }
 
 extension Store {
+  /// Empties the outbox and the confirmed state: an upload made the store's records PostgreSQL's.
+  public func forgetOutboxAfterUpload() throws(StorageError) {
+    try database.run("DELETE FROM outbox")
+    try database.run("DELETE FROM confirmed")
+  }
+
   /// Per kind, the largest id a deleted record had (never handed out again).
   public func retiredIDs() throws(StorageError) -> [EntityKind.Name: Int64] {
     let statement = try database.statement("SELECT table_name, max_id FROM retired_ids")

@@ -345,5 +345,12 @@ struct JoiningTests {
     #expect(refused.status == 3)
     #expect(refused.stderr.split(separator: "\n").count == 1)
     #expect(refused.stderr.contains("not merged"))
+
+    // A replica's data directory is never served without its upstream.
+    try b.process.closeInput()
+    _ = try b.process.finish()
+    let alone = try PortalProcess.run(arguments: ["--data-dir", b.directory.path], input: Data())
+    #expect(alone.status == 3)
+    #expect(alone.stderr.contains("serve it with --upstream"))
   }
 }

@@ -76,6 +76,14 @@ public enum PortalCommand {
       printError(storeFailure(error, in: configuration.dataDirectory))
       return unusableDataStatus
     }
+    // A replica's store served without its upstream would take writes that never reach
+    // PostgreSQL and that a later pull could overwrite.
+    if configuration.replica == nil, session.dataSync.isReplicaStore {
+      printError(
+        "the data directory is a replica of a clinic's upstream; serve it with --upstream URL (or PORTAL_UPSTREAM)"
+      )
+      return unusableDataStatus
+    }
     if let replicaConfiguration = configuration.replica, let directory = configuration.dataDirectory
     {
       do {

@@ -59,7 +59,9 @@ public enum SyncMethods {
         guard call.dataSync.journal != nil else { return .value(["items": [], "total": 0]) }
         return .value(
           try call.dataSync.read {
-            try SyncQueue.page(call.dataSync.store, query: call.arguments["query"])
+            try SyncQueue.page(
+              call.dataSync.store, query: call.arguments["query"],
+              nextRetryAt: call.session.replica?.agentStatus.nextRetryAt.map { "\($0)" })
           })
       },
       MethodSpec(

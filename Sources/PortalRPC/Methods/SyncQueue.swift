@@ -8,14 +8,19 @@ internal import Storage
 /// be pulled are not listed: PostgreSQL has them.
 enum SyncQueue {
   /// One page of the queue, oldest first: `{items, total}`.
-  static func page(_ store: Store, query: JSONValue?) throws -> JSONValue {
+  /// `nextRetryAt`: when the agent tries again (it retries the queue's head, in order).
+  static func page(_ store: Store, query: JSONValue?, nextRetryAt: String? = nil) throws
+    -> JSONValue
+  {
     let state = query?["state"]?.stringValue
     let limit = Int(query?["limit"]?.int64Value ?? Int64(ListQuery.defaultLimit))
     guard let after = cursor(query?["cursor"]) else {
       throw ResponseError.invalidParams(path: "/query/cursor", "is not a cursor of this queue")
     }
     let rows = try store.outboxRows().filter { $0.state != "applied" && matches($0, state) }
-    let items = rows.filter { $0.mutationID > after }.prefix(limit).map(entry)
+    let items = rows.filter { $0.mutationID > after }.prefix(limit).map {
+      entry($0, nextRetryAt: nextRetryAt)
+    }
     return ["items": .array(Array(items)), "total": JSONValue(rows.count)]
   }
 
@@ -36,7 +41,7 @@ enum SyncQueue {
   }
 
   /// The `SyncQueueEntry` of a row.
-  static func entry(_ row: OutboxRow) -> JSONValue {
+  static func entry(_ row: OutboxRow, nextRetryAt: String? = nil) -> JSONValue {
     let entityType = row.entityType.flatMap(EntityKind.Name.init) ?? .patient
     var item: JSONObject = [
       "mutationId": .string(String(row.mutationID)), "type": .string(type(row, entityType)),
@@ -46,7 +51,7 @@ enum SyncQueue {
       "timestamp": .string(row.madeAt),
     ]
     if let error = row.error.flatMap({ try? JSONParser.parse($0) }) { item["error"] = error }
-    if row.state == "pending", let next = row.nextAttemptAt {
+    if row.state == "pending", row.attempts > 0, let next = row.nextAttemptAt ?? nextRetryAt {
       item["nextAttemptAt"] = .string(next)
     }
     return .object(item)

@@ -219,7 +219,11 @@ enum ReplicaJoin {
     let cursor = try upstream.lastSequence()
     try upstream.commit()
     try dataSync.commit()
-    try local.inSavepoint { try local.setSyncValue("cursor", String(cursor)) }
+    // What was uploaded holds every write made before joining: none is pushed again.
+    try local.inSavepoint {
+      try local.setSyncValue("cursor", String(cursor))
+      try local.forgetOutboxAfterUpload()
+    }
     try dataSync.commit()
     return count
   }

@@ -24,11 +24,15 @@ final class ReplicaWorker: @unchecked Sendable {
   /// How many entries the current run of pushes has pushed (reset when the outbox empties).
   private var pushedInRun = 0
 
+  /// This workstation's name, shown in PostgreSQL's `portal.clients`.
+  private let clientName: String
+
   init(
     directory: String, options: Store.Options, clock: Clock, callTimeout: Duration,
-    progress: SyncProgress = SyncProgress()
+    clientName: String = "", progress: SyncProgress = SyncProgress()
   ) throws {
     self.progress = progress
+    self.clientName = clientName
     let store = try Store(directory: directory, options: options, now: clock.now())
     try store.captureConfirmedState()
     dataSync = DataSync(store: store, clock: clock, origin: DataSync<Store>.upstreamOrigin)
@@ -77,6 +81,11 @@ final class ReplicaWorker: @unchecked Sendable {
       self.progress.report("download", done: done, total: total)
     }
     try refillLeases(connection, deadline: deadline)
+    try connection.query(
+      """
+      INSERT INTO portal.clients (client_id, name, first_seen, last_seen) VALUES ($1, $2, now(), now())
+        ON CONFLICT (client_id) DO UPDATE SET name = excluded.name, last_seen = now()
+      """, [clientID, clientName], deadline: deadline)
     return joined.outcome == nil ? nil : joined.cursor
   }
 

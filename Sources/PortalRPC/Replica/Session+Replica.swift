@@ -24,7 +24,7 @@ extension Session {
     let hooks = ReplicaHooks.standard {
       try ReplicaWorker(
         directory: directory, options: options, clock: clock, callTimeout: callTimeout,
-        progress: progress)
+        clientName: configuration.clientName, progress: progress)
     }
     replica = try Replica(
       configuration: configuration, hooks: hooks, directory: directory, log: log,
