@@ -82,6 +82,7 @@ struct ClinicTests {
       }
       let params = try JSONParser.parse(line)["params"]
       #expect(params?["cause"]?["origin"] == "upstream")
+      #expect(params?["entity"]?["meta"]?["syncState"] == "synced")
       #expect(try other.call("getPatient", "[\"\(id)\"]") == confirmed)
     }
     // A rename on B reaches A and C, with every copy.

@@ -18,7 +18,10 @@ enum ChangeNotification {
     return row.origin == DataSync<Store>.upstreamOrigin ? "upstream" : "peer"
   }
 
-  static func writeParams(_ row: ChangeRow, origin: String, into writer: JSONWriter) {
+  /// `entity` replaces the row's record when given (a replica's, with `meta.syncState`).
+  static func writeParams(
+    _ row: ChangeRow, origin: String, entity: [UInt8]? = nil, into writer: JSONWriter
+  ) {
     writer.writeRaw("{\"sequence\":")
     writer.writeInteger(row.sequence)
     writer.writeRaw(",\"entityType\":")
@@ -42,7 +45,7 @@ enum ChangeNotification {
     writer.writeRaw(",\"origin\":")
     writer.writeString(origin)
     writer.append(UInt8(ascii: "}"))
-    if let entity = row.entity {
+    if let entity = entity ?? row.entity {
       writer.writeRaw(",\"entity\":")
       writer.append(entity)
     }
@@ -50,9 +53,11 @@ enum ChangeNotification {
   }
 
   /// One notification line.
-  static func write(_ row: ChangeRow, origin: String, into writer: JSONWriter) {
+  static func write(
+    _ row: ChangeRow, origin: String, entity: [UInt8]? = nil, into writer: JSONWriter
+  ) {
     writer.writeRaw("{\"jsonrpc\":\"2.0\",\"method\":\"dataSync/changed\",\"params\":")
-    writeParams(row, origin: origin, into: writer)
+    writeParams(row, origin: origin, entity: entity, into: writer)
     writer.writeRaw("}\n")
   }
 

@@ -101,13 +101,23 @@ final class ChangeNotifier {
     try store.forEachChange(after: owed.after, through: owed.through) { row in
       guard open, matches(row, owed.subscriptions) else { return }
       ChangeNotification.write(
-        row, origin: ChangeNotification.origin(of: row, this: origin), into: chunk)
+        row, origin: ChangeNotification.origin(of: row, this: origin), entity: replicaEntity(row),
+        into: chunk)
       if chunk.count >= chunkBytes {
         open = sink(chunk)
         chunk.reset(keepingCapacity: chunkBytes + 4096)
       }
     }
     if open && !chunk.isEmpty { _ = sink(chunk) }
+  }
+
+  /// On a replica, the record as a read shows it now (with `meta.syncState`); nil otherwise.
+  private func replicaEntity(_ row: ChangeRow) -> [UInt8]? {
+    let dataSync = session.dataSync
+    guard dataSync.journal != nil, let entity = row.entity,
+      let kind = EntityKind.named(row.entityType)
+    else { return nil }
+    return try? dataSync.withSyncState(kind, EncodedJSON(trusted: entity)).bytes
   }
 
   private func matches(_ row: ChangeRow, _ subscriptions: [Subscription]) -> Bool {
