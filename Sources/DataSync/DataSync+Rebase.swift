@@ -9,11 +9,14 @@ public struct ConfirmedChange: Sendable {
   public var row: Int64
   /// The record as PostgreSQL holds it; nil when PostgreSQL deleted it.
   public var record: ConfirmedRecord?
+  /// The method that made the change upstream, told to windows as the cause.
+  public var method: String?
 
-  public init(kind: EntityKind.Name, row: Int64, record: ConfirmedRecord?) {
+  public init(kind: EntityKind.Name, row: Int64, record: ConfirmedRecord?, method: String? = nil) {
     self.kind = kind
     self.row = row
     self.record = record
+    self.method = method
   }
 }
 
@@ -71,12 +74,16 @@ extension DataSync where Records == Store {
       for row in try store.confirmedRows() where before[row] == nil {
         if let kept = try store.confirmedDocument(row) { remember(row, kept) }
       }
-      return try logVisibleChanges(order, before: before)
+      var methods: [RecordRow: String] = [:]
+      for change in changes { methods[RecordRow(change.kind, change.row)] = change.method }
+      return try logVisibleChanges(order, before: before, methods: methods)
     }
   }
 
   /// One change row, origin `upstream`, per record whose JSON differs from `before`.
-  private func logVisibleChanges(_ rows: [RecordRow], before: [RecordRow: [UInt8]?]) throws -> Int {
+  private func logVisibleChanges(
+    _ rows: [RecordRow], before: [RecordRow: [UInt8]?], methods: [RecordRow: String]
+  ) throws -> Int {
     let now = clock.now()
     var logged = 0
     for row in rows {
@@ -97,7 +104,8 @@ extension DataSync where Records == Store {
       let patientID = kind.name == .patient ? document["id"] : document["patientId"]
       let event = ChangeEvent(
         entityType: kind.name, entityID: document["id"] ?? .null, change: change, version: version,
-        patientID: patientID, fields: fields, method: "sync", originProcess: Self.upstreamOrigin,
+        patientID: patientID, fields: fields, method: methods[row] ?? "sync",
+        originProcess: Self.upstreamOrigin,
         time: now, entity: current.map { EncodedJSON(trusted: $0.document) })
       var ordinal = current?.patientOrdinal ?? (kind.name == .patient ? row.row : nil)
       if ordinal == nil, let owner = patientID.flatMap(PatientID.canonical) {

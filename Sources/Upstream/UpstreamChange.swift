@@ -17,12 +17,16 @@ public struct UpstreamChange: Sendable, Hashable {
   /// cents (migration 2's columns; nil in older rows).
   public var patient: Int64?
   public var openingBalance: Int64?
+  /// The method that made the change (`syncPatientData`, `dayTurned`, …).
+  public var method: String?
 
   public init(
     seq: Int64, entityType: String, entityId: String, change: String, version: Int64,
     patientId: String? = nil, body: String? = nil, clientId: String? = nil,
-    mutationId: Int64? = nil, patient: Int64? = nil, openingBalance: Int64? = nil
+    mutationId: Int64? = nil, patient: Int64? = nil, openingBalance: Int64? = nil,
+    method: String? = nil
   ) {
+    self.method = method
     self.seq = seq
     self.entityType = entityType
     self.entityId = entityId
@@ -40,17 +44,18 @@ public struct UpstreamChange: Sendable, Hashable {
   static let columns =
     """
     seq, entity_type, entity_id, change, version, patient_id, body::text, client_id, mutation_id,
-    patient, opening_balance
+    patient, opening_balance, method
     """
 
   /// A row of `columns`; nil when a NOT NULL column is missing or a number does not parse.
   init?(row: [String?]) {
-    guard row.count == 11, let seq = row[0].flatMap({ Int64($0) }), let entityType = row[1],
+    guard row.count == 12, let seq = row[0].flatMap({ Int64($0) }), let entityType = row[1],
       let entityId = row[2], let change = row[3], let version = row[4].flatMap({ Int64($0) })
     else { return nil }
     self.init(
       seq: seq, entityType: entityType, entityId: entityId, change: change, version: version,
       patientId: row[5], body: row[6], clientId: row[7], mutationId: row[8].flatMap { Int64($0) },
-      patient: row[9].flatMap { Int64($0) }, openingBalance: row[10].flatMap { Int64($0) })
+      patient: row[9].flatMap { Int64($0) }, openingBalance: row[10].flatMap { Int64($0) },
+      method: row[11])
   }
 }

@@ -37,6 +37,8 @@ public final class Replica {
   /// What the log last said about the connection: once per change, not per retry.
   private var logged: (online: Bool, error: String?) = (false, nil)
   private var termination: (any DispatchSourceSignal)?
+  /// The clinic's date when the loop last looked (the agent turns the day upstream).
+  private var clinicDay: CalendarDate?
   var rejections = RejectionNotices()
   /// The agent's long work, reported by its worker.
   let progress: SyncProgress
@@ -230,6 +232,12 @@ public final class Replica {
     if ticked {
       elect()
       nextTick = now + Self.tickInterval
+      // The clinic's day turned: the agent moves the derived dates upstream at once.
+      let today = session.clock.today()
+      if let agent, today != clinicDay {
+        if clinicDay != nil { agent.pushNeeded() }
+        clinicDay = today
+      }
     }
     // Between timers and wake-ups (a loop turn per batch of input), nothing is looked at.
     guard ticked || woken.rang || noticeDue.map({ now >= $0 }) ?? false else { return }

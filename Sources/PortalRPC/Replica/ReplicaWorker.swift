@@ -123,7 +123,7 @@ final class ReplicaWorker: @unchecked Sendable {
       row = id
     }
     guard change.change != "deleted", let body = change.body, let owner = change.patient else {
-      return ConfirmedChange(kind: kind.name, row: row, record: nil)
+      return ConfirmedChange(kind: kind.name, row: row, record: nil, method: change.method)
     }
     let customID =
       kind.name == .patient && PatientID.ordinal(of: change.entityId) != row
@@ -135,7 +135,7 @@ final class ReplicaWorker: @unchecked Sendable {
       kind: kind.name, row: row,
       record: ConfirmedRecord(
         patientOrdinal: owner, customID: customID, version: change.version,
-        openingBalance: opening, document: Array(body.utf8)))
+        openingBalance: opening, document: Array(body.utf8)), method: change.method)
   }
 
   // MARK: Push
