@@ -36,6 +36,7 @@ final class ReplicaWorker: @unchecked Sendable {
     let store = try Store(directory: directory, options: options, now: clock.now())
     try store.captureConfirmedState()
     dataSync = DataSync(store: store, clock: clock, origin: DataSync<Store>.upstreamOrigin)
+    dataSync.turnsDays = false  // a replica's dates come from PostgreSQL
     clientID = try Self.clientID(store)
     try dataSync.commit()
     applier = UpstreamApplier(clientID: clientID, callTimeout: callTimeout) { error in

@@ -12,6 +12,7 @@ extension Session {
       journal.acceptsWrites = { [unowned self] in replica?.isOnline == true }
     }
     dataSync.journal = journal
+    dataSync.turnsDays = false  // the agent turns the clinic's day upstream
     // The agent's own commits need no fsync of their own: everything it writes (pulled state,
     // outcomes, the cursor) PostgreSQL still has, and a push repeated after a power cut is
     // answered from applied_mutations.
