@@ -140,7 +140,9 @@ extension DataSync where Records == Store {
 
 extension DataSync where Records == Store {
   /// True for a store that joined an upstream (it is a replica's, whatever this process does).
+  /// Outside a unit of work only (it ends the read it makes).
   public var isReplicaStore: Bool {
-    (try? read { try store.syncValue("upstream_id") != nil }) ?? false
+    defer { try? commit() }
+    return (try? read { try store.syncValue("upstream_id") != nil }) ?? false
   }
 }
