@@ -68,7 +68,10 @@ final class ReplicaWorker: @unchecked Sendable {
 
   /// The cursor a new agent starts after.
   func cursor() -> Int64 {
-    (try? dataSync.read { try dataSync.store.syncValue("cursor") }).flatMap { $0 }.flatMap {
+    // The read ends here: an idle agent holding a snapshot would keep the log from being
+    // checkpointed.
+    defer { try? dataSync.commit() }
+    return (try? dataSync.read { try dataSync.store.syncValue("cursor") }).flatMap { $0 }.flatMap {
       Int64($0)
     } ?? 0
   }
