@@ -153,7 +153,17 @@ struct ClinicFaultTests {
 
     let stored = try upstream.rows(
       "SELECT doc ->> 'id' FROM portal.records WHERE kind = 'patient' ORDER BY id")
-    #expect(stored.map { $0[0] ?? "" } == ids)
+    let missing = Set(ids).subtracting(stored.map { $0[0] ?? "" })
+    let extra = Set(stored.map { $0[0] ?? "" }).subtracting(ids)
+    #expect(
+      missing.isEmpty && extra.isEmpty, "missing \(missing.sorted()), extra \(extra.sorted())")
+    for id in missing.union(extra) {
+      print(
+        id,
+        try upstream.rows(
+          "SELECT seq, change, version, client_id, mutation_id, body::text FROM portal.changes WHERE entity_type = 'patient' AND entity_id = $1",
+          [id]))
+    }
     try upstream.expectExactlyOnce(
       client: try #require(try upstream.client(creating: ids[0])), writes: writes)
     try upstream.expectNoRecordCreatedTwice()
