@@ -79,6 +79,8 @@ public struct ReplicaHooks: Sendable {
         guard let counts = try? store.outboxCounts() else { return QueueCounts() }
         return QueueCounts(queueDepth: counts.pending, rejected: counts.rejected)
       },
-      prepare: { connection, _ in try current().prepare(connection) })
+      prepare: { connection, deadline in
+        try current().prepare(connection, deadline: deadline)
+      })
   }
 }

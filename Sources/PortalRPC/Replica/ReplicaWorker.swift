@@ -58,9 +58,13 @@ final class ReplicaWorker: @unchecked Sendable {
   }
 
   /// On each new connection: joins the upstream if this store never has (downloading or
-  /// uploading as the joining rules say); the cursor to go on from when it moved.
-  func prepare(_ connection: PostgresConnection) throws -> Int64? {
+  /// uploading as the joining rules say) and tops up the leased ids, so a workstation seen
+  /// online can add at once; the cursor to go on from when it moved.
+  func prepare(_ connection: PostgresConnection, deadline: ContinuousClock.Instant) throws
+    -> Int64?
+  {
     let joined = try ReplicaJoin.join(dataSync, connection, log: nil)
+    try refillLeases(connection, deadline: deadline)
     return joined.outcome == nil ? nil : joined.cursor
   }
 
