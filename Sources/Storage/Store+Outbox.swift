@@ -85,6 +85,20 @@ extension Store {
     ).bind([.integer(sequence), .integer(mutationID)]).run()
   }
 
+  /// A pull found the row's changes in PostgreSQL's log, numbered up to `sequence`: applied
+  /// there though the push never recorded it here (its reply, or the local commit of its
+  /// outcome, was lost). A row already known to be applied or rejected is left as it is.
+  public func noteOutboxAppliedUpstream(_ mutationID: Int64, sequence: Int64)
+    throws(StorageError)
+  {
+    try database.statement(
+      """
+      UPDATE outbox SET state = 'applied', applied_seq = ?, error = NULL
+        WHERE mutation_id = ? AND state = 'pending'
+      """
+    ).bind([.integer(sequence), .integer(mutationID)]).run()
+  }
+
   /// Forgets the applied rows whose change the replica has pulled (the cursor reached it).
   public func forgetAppliedOutbox(through cursor: Int64) throws(StorageError) {
     try database.statement("DELETE FROM outbox WHERE state = 'applied' AND applied_seq <= ?")

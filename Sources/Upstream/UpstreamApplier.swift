@@ -50,6 +50,13 @@ public struct UpstreamApplier {
       connection: connection, callTimeout: callTimeout, clientID: clientID)
     do {
       try store.beginRead()
+      // One push at a time, from its first read: the rules read records and then write what
+      // they computed, and under READ COMMITTED two pushes interleaved so would lose an update
+      // (a rename's copies overwritten by a stale append) or break a reference (an add for a
+      // patient a cascade deletes meanwhile). The change log's own lock is the one taken, so
+      // its order is also the order the pushes ran in.
+      try store.query(
+        "SELECT pg_advisory_xact_lock($1)", [String(UpstreamSchema.changeSequenceLock)])
       var outcomes: [Outcome] = []
       for (entry, mutationID) in entries {
         store.mutationID = mutationID

@@ -15,6 +15,12 @@ struct ChildProcess {
     posix_spawn_file_actions_adddup2(&actions, input, 0)
     posix_spawn_file_actions_adddup2(&actions, output, 1)
     posix_spawn_file_actions_adddup2(&actions, output, 2)
+    // Nothing else of the test process's: a server the command leaves behind (`pg_ctl start`)
+    // would otherwise hold a pipe to a portal-rpc window open, which then never sees its input end.
+    let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
+      posix_spawn_file_actions_addclose(&actions, descriptor)
+    }
     let arguments = command.map { strdup($0) } + [nil]
     let environment =
       ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

@@ -166,6 +166,13 @@ enum ReplicaJoin {
         }
       }
       try store.setSyncValue("cursor", cursor)
+      // The records' derived fields are as of the upstream's clinic day: without it the
+      // store would turn its first day over them and recompute them locally.
+      if let day = try connection.query(
+        "SELECT day FROM portal.clinic_day", deadline: deadline()
+      ).scalar {
+        try store.setClinicDay(day)
+      }
     }
     try dataSync.commit()
     return done
@@ -208,6 +215,7 @@ enum ReplicaJoin {
           count += 1
         }
       }
+      if let day = try local.clinicDay() { try upstream.setClinicDay(day) }
       for (kind, id) in try local.retiredIDs() {
         try connection.query(
           """

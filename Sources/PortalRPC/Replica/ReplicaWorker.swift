@@ -100,6 +100,17 @@ final class ReplicaWorker: @unchecked Sendable {
     guard let last = changes.last else { return }
     do {
       let confirmed = try changes.compactMap(confirmedChange)
+      // This workstation's own mutations in the page are applied, whatever the outbox says:
+      // re-applied on top of their own confirmed effect, an add would take the next id.
+      var ownMutations: [Int64: Int64] = [:]
+      for change in changes where change.clientId == clientID {
+        if let mutation = change.mutationId { ownMutations[mutation] = change.seq }
+      }
+      try dataSync.store.inSavepoint {
+        for (mutation, sequence) in ownMutations {
+          try dataSync.store.noteOutboxAppliedUpstream(mutation, sequence: sequence)
+        }
+      }
       let ownOnly = changes.allSatisfy { $0.clientId == clientID && $0.mutationId != nil }
       if ownOnly, try dataSync.confirmOwn(confirmed, cursor: last.seq) {
         try dataSync.commit()
