@@ -140,9 +140,10 @@ extension DataSync where Records == Store {
 
 extension DataSync where Records == Store {
   /// True for a store that joined an upstream (it is a replica's, whatever this process does).
-  /// Outside a unit of work only (it ends the read it makes).
+  /// Outside a unit of work only (it ends the read it makes). A plain look at the store: no day
+  /// turn runs before it, as one would before a request's read.
   public var isReplicaStore: Bool {
     defer { try? commit() }
-    return (try? read { try store.syncValue("upstream_id") != nil }) ?? false
+    return (try? store.syncValue("upstream_id")) != nil
   }
 }
