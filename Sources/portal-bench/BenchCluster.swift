@@ -65,7 +65,8 @@ final class BenchCluster {
         max_connections = 40
 
         """
-      let configuration = try FileHandle(forWritingTo: URL(filePath: dataDirectory + "/postgresql.conf"))
+      let configuration = try FileHandle(
+        forWritingTo: URL(filePath: dataDirectory + "/postgresql.conf"))
       try configuration.seekToEnd()
       try configuration.write(contentsOf: Data(settings.utf8))
       try configuration.close()
