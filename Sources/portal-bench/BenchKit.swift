@@ -46,10 +46,10 @@ struct BenchKit {
   /// Runs the load driver against `server` and returns its JSON summary.
   func load(
     mode: String, n: Int, method: String = "ping", params: String = "{}", initialize: Bool,
-    pinned: Bool = false, cycle: Int = 0, server: [String]
+    pinned: Bool = false, cycle: Int = 0, warmup: Int = 1000, server: [String]
   ) throws -> [String: Any] {
     var command = [
-      python, loadDriver, "--mode", mode, "--n", String(n), "--warmup", "1000",
+      python, loadDriver, "--mode", mode, "--n", String(n), "--warmup", String(warmup),
       "--method", method, "--params", params, "--json",
     ]
     if cycle > 0 { command += ["--cycle", String(cycle)] }

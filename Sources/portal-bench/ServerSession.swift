@@ -14,17 +14,23 @@ final class ServerSession {
   /// Arrival times of notification lines, in order (when `recordNotifications` is on).
   var recordNotifications = false
   private(set) var notificationTimes: [UInt64] = []
+  /// How long `readUntil` waits for the next bytes before it gives up (nil: for ever).
+  var readTimeout: Double?
 
-  init(_ command: [String]) throws {
+  /// Starts `command`; its standard error goes to `log` (the bench's own when nil).
+  init(_ command: [String], log: FileHandle? = nil) throws {
     process.executableURL = URL(fileURLWithPath: command[0])
     process.arguments = Array(command.dropFirst())
     process.standardInput = input
     process.standardOutput = output
-    process.standardError = FileHandle.standardError
+    process.standardError = log ?? FileHandle.standardError
     try process.run()
   }
 
   var pid: Int32 { process.processIdentifier }
+
+  /// The server's input, for a writer thread of the caller's (pipelined requests).
+  var inputHandle: FileHandle { input.fileHandleForWriting }
 
   func send(_ line: String) throws {
     try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
@@ -46,6 +52,12 @@ final class ServerSession {
       }
       buffer.removeFirst(consumed)
       consumed = 0
+      if let readTimeout {
+        var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&ready, 1, Int32(readTimeout * 1000)) > 0 else {
+          throw BenchError.failed("no answer from the server within \(readTimeout) s")
+        }
+      }
       let start = buffer.count
       buffer.append(contentsOf: repeatElement(0, count: 1 << 20))
       let count = buffer.withUnsafeMutableBytes {
@@ -61,13 +73,19 @@ final class ServerSession {
   func call(_ id: Int, _ method: String, _ params: String) throws -> ([UInt8], Double) {
     let start = DispatchTime.now().uptimeNanoseconds
     try send(#"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)","params":\#(params)}"#)
+    let line = try response(id, method)
+    return (line, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+  }
+
+  /// Waits for the response with `id`; throws when it is an error.
+  func response(_ id: Int, _ method: String) throws -> [UInt8] {
     let prefix = Array(#"{"jsonrpc":"2.0","id":\#(id),"#.utf8)
     let line = try readUntil { $0.starts(with: prefix) }
     if line.starts(with: prefix + Array(#""error""#.utf8)) {
       throw BenchError.failed(
         "\(method) failed: \(String(decoding: line.prefix(300), as: UTF8.self))")
     }
-    return (line, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    return line
   }
 
   /// Resident memory now and at its peak (VmRSS, VmHWM), in MiB.

@@ -4,6 +4,8 @@ import Foundation
 //
 //   swift run -c release portal-bench [protocol] [--rounds N] [--kit DIR] [--quick]
 //
+// `upstream` (replicas of a throwaway local PostgreSQL) takes minutes, so it runs only when named.
+//
 // Every figure is a median over interleaved rounds, held against a peer or floor measured in the
 // same round; the output is a Markdown table.
 
@@ -25,7 +27,11 @@ while let argument = arguments.first {
   case "--quick": quick = true
   case "-h", "--help":
     print(
-      "usage: portal-bench [protocol|storage|sync|history|all] [--rounds N] [--kit DIR] [--quick]")
+      """
+      usage: portal-bench [protocol|storage|sync|history|upstream|all] [--rounds N] [--kit DIR] [--quick]
+        sections: protocol, storage, sync, history (the default run, also `all`), and upstream:
+        replicas of a throwaway PostgreSQL the bench starts and stops (minutes; only when named)
+      """)
     exit(0)
   default: suites.append(argument)
   }
@@ -57,8 +63,15 @@ do {
     case "history":
       let figures = try HistoryBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
       printTable("A patient's history (--durability normal)", figures, rounds: rounds)
+    case "upstream":
+      if let figures = try UpstreamBench.run(
+        kit: kit, binary: binary, rounds: rounds, quick: quick)
+      {
+        printTable("Upstream: replicas of a local PostgreSQL (fsync on)", figures, rounds: rounds)
+      }
     default:
-      throw BenchError.setup("unknown suite \(suite); known: protocol, storage, sync, history")
+      throw BenchError.setup(
+        "unknown suite \(suite); known: protocol, storage, sync, history, upstream")
     }
   }
   try? FileManager.default.removeItem(at: kit.workDirectory)
