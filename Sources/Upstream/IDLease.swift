@@ -6,8 +6,12 @@ public import Postgres
 /// has; it starts past every id PostgreSQL holds or retired (a clinic's uploaded records
 /// included). Every block is also recorded in `portal.id_leases`, with its client.
 public enum IDLease {
-  /// How many ids a block holds; a new one is leased when fewer than half are left.
+  /// How many ids a block holds.
   public static let blockSize: Int64 = 1000
+  /// A new block is leased when fewer ids than this are left: a whole block in reserve, so a
+  /// burst of adds (a transaction of hundreds, an import) does not run out before the agent
+  /// leases more.
+  public static let reserve: Int64 = blockSize
 
   /// Leases the next block of `kind`'s ids for `clientID`, in one transaction.
   public static func lease(

@@ -52,6 +52,9 @@ public final class Replica {
   /// How often the loop services the replica: the agent election's retry, and the status's
   /// refresh (another window's agent publishes into the status file).
   static let tickInterval = AgentLock.retryInterval
+  /// The agent process's: status changes wake it through its pipe and other windows' writes
+  /// through the peer bell, so its timer only catches the clinic's midnight.
+  static let agentTickInterval = Duration.seconds(1)
   /// At most one `sync/status` this often.
   static let noticeInterval = Duration.milliseconds(250)
 
@@ -231,7 +234,8 @@ public final class Replica {
     let ticked = now >= nextTick
     if ticked {
       elect()
-      nextTick = now + Self.tickInterval
+      // The agent holds the lock: it looks less often (nothing of its own is polled).
+      nextTick = now + (isAgent ? Self.agentTickInterval : Self.tickInterval)
       // The clinic's day turned: the agent moves the derived dates upstream at once.
       let today = session.clock.today()
       if let agent, today != clinicDay {

@@ -27,7 +27,7 @@ enum ReplicaJoin {
   }
 
   /// How many records move per round trip.
-  static let pageSize = 2000
+  static let pageSize = 10_000
 
   /// At start: joins when the upstream can be reached within a few seconds, so a refusal ends
   /// the process (exit 3) before anything is served. Unreachable, the store is served as it is,

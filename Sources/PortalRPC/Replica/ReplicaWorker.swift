@@ -298,7 +298,7 @@ final class ReplicaWorker: @unchecked Sendable {
     for kind in EntityKind.all {
       let left = (try? dataSync.read { try dataSync.store.leasedIDsLeft(for: kind) }) ?? 0
       try? dataSync.commit()
-      guard left < IDLease.blockSize / 2 else { continue }
+      guard left < IDLease.reserve else { continue }
       let block = try IDLease.lease(
         kind.name, clientID: clientID, on: connection, deadline: deadline)
       do {
