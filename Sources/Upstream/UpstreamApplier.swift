@@ -58,9 +58,10 @@ public struct UpstreamApplier {
       try store.query(
         "SELECT pg_advisory_xact_lock($1)", [String(UpstreamSchema.changeSequenceLock)])
       var outcomes: [Outcome] = []
+      let recorded = try recordedOutcomes(entries.map(\.1), store)
       for (entry, mutationID) in entries {
         store.mutationID = mutationID
-        if let recorded = try recordedOutcome(mutationID, store) {
+        if let recorded = recorded[mutationID] {
           outcomes.append(recorded)
           continue
         }
@@ -94,6 +95,8 @@ public struct UpstreamApplier {
     sync.turnsDays = false  // the agent turns the clinic's day on its own
     do {
       _ = try sync.apply(entry)
+      // The entry's last change row (none: it changed nothing, and there is nothing to pull).
+      return .applied(sequence: sync.takeLoggedChanges()?.upperBound ?? 0)
     } catch let error as PostgresError where !error.isTemporary {
       // PostgreSQL refused the statement itself (a constraint, a value out of range): retrying
       // would never succeed, so the entry is refused rather than left to wedge the queue.
@@ -105,20 +108,26 @@ public struct UpstreamApplier {
       guard let described = describe(error) else { throw error }
       return .rejected(error: described)
     }
-    let sequence = try store.query("SELECT current_setting('portal.max_seq', true)").scalar
-    return .applied(sequence: sequence.flatMap { Int64($0) } ?? 0)
   }
 
-  private func recordedOutcome(_ mutationID: Int64, _ store: PostgresRecordStore) throws
-    -> Outcome?
+  /// The outcomes PostgreSQL already recorded for any of `mutationIDs` (one round trip).
+  private func recordedOutcomes(_ mutationIDs: [Int64], _ store: PostgresRecordStore) throws
+    -> [Int64: Outcome]
   {
+    let list = "{" + mutationIDs.map { String($0) }.joined(separator: ",") + "}"
     let rows = try store.query(
-      "SELECT outcome::text FROM portal.applied_mutations WHERE client_id = $1 AND mutation_id = $2",
-      [clientID, String(mutationID)])
-    guard let text = rows.scalar, let json = try? JSONParser.parse(Array(text.utf8)) else {
-      return nil
+      """
+      SELECT mutation_id, outcome::text FROM portal.applied_mutations
+        WHERE client_id = $1 AND mutation_id = ANY($2::bigint[])
+      """, [clientID, list])
+    var outcomes: [Int64: Outcome] = [:]
+    for row in rows.rows {
+      guard let id = row[0].flatMap({ Int64($0) }), let text = row[1],
+        let json = try? JSONParser.parse(Array(text.utf8)), let outcome = Outcome(json: json)
+      else { continue }
+      outcomes[id] = outcome
     }
-    return Outcome(json: json)
+    return outcomes
   }
 
   /// -32003 when a record an update was based on changed elsewhere since the version the

@@ -1,9 +1,10 @@
-import DataSync
 import Domain
 import Foundation
 import PortalJSON
 import Storage
 import Testing
+
+@testable import DataSync
 
 /// A replica's local side over a real SQLite file: the outbox row in each write's transaction,
 /// ids from leased blocks, and the rebase onto PostgreSQL's confirmed state.
@@ -117,5 +118,38 @@ struct ReplicaJournalTests {
     #expect(now["name"] == "Ada Park")
     #expect(now["phone"] == "(555) 000-4444")
     #expect(try sync.store.outboxCounts().rejected == 1)
+  }
+}
+
+@Suite("meta.syncState spliced into stored bytes")
+struct SyncStateSpliceTests {
+  @Test("a stored record gets the state as meta's last member, equal to decoding and encoding")
+  func splice() throws {
+    let (sync, _) = try makeDataSync(demo: true)
+    for kind in EntityKind.all {
+      let page = decode(try sync.list(kind, query: ["limit": 5]))
+      for item in page["items"]?.arrayValue ?? [] {
+        let stored = EncodedJSON(item).bytes
+        let spliced = try #require(SyncStateSplice.insert("pending", into: stored))
+        var object = try #require(item.objectValue)
+        var meta = try #require(object["meta"]?.objectValue)
+        meta["syncState"] = "pending"
+        object["meta"] = .object(meta)
+        #expect(spliced == EncodedJSON(object).bytes)
+        #expect(SyncStateSplice.leadingID(stored) == item["id"])
+      }
+    }
+  }
+
+  @Test("anything of another shape is left to decoding")
+  func otherShapes() {
+    for text in [
+      #"{"name":"x","meta":{"version":1}}"#, #"{"id":"P1","meta":{"a":[1]}}"#,
+      #"{"id":"P1","notes":"a {b"}"#, #"{"id":"P\"1","meta":{}}"#, "{}",
+    ] {
+      let bytes = Array(text.utf8)
+      let both = (SyncStateSplice.leadingID(bytes), SyncStateSplice.insert("synced", into: bytes))
+      #expect(both.0 == nil || both.1 == nil, "\(text)")
+    }
   }
 }
