@@ -191,6 +191,15 @@ extension UpstreamBench {
       throw BenchError.failed("the replica's first patient is \(patient), not P001")
     }
     try writes(into: &samples, directory: directory) { replicaCommand($0, database: database) }
+    // The same writes with the upstream frozen: the local write path alone (outbox row, the
+    // capture of confirmed state), without the agent's pushes sharing the pinned core.
+    try cluster.pause()
+    defer { try? cluster.resume() }
+    let offline = try kit.load(
+      mode: "pingpong", n: writeRequests, method: "syncPatientData",
+      params: #"["P001",{"phone":"(555) 600-$i"}]"#, initialize: true, pinned: true,
+      server: replicaCommand(directory, database: database))
+    samples.add("syncOneOffline", (offline["msgs_per_sec"] as? Double) ?? .nan)
   }
 
   func standaloneWrites(into samples: inout Samples, round: Int) throws {

@@ -224,10 +224,13 @@ public final class Replica {
   /// Runs the election when due, and writes `sync/status` to the session's output when what it
   /// says changed (once the client initialized; at most one every `noticeInterval`).
   func service(_ session: Session) {
-    var woken = wake.drain()
+    let woken = wake.drain()
+    // A window of the directory committed: the agent looks at the outbox at once. Nothing else
+    // is read for it (the status is looked at on ticks and on the agent's own wake-ups), so a
+    // run of writes costs the agent process one wake-up each, not a count of its queue.
     if let bell, Self.isReadable(bell.descriptor) {
       bell.drain()
-      woken.rang = true
+      agent?.pushNeeded()
     }
     if woken.terminate { session.exitRequested = true }
     let now = ContinuousClock.now
