@@ -64,6 +64,11 @@ extension Store {
     return rows
   }
 
+  /// Whether any row waits to be pushed (one probe of the state index).
+  public func hasPendingOutbox() throws(StorageError) -> Bool {
+    try database.integer("SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1") != nil
+  }
+
   /// How many rows wait (`pending`, those retried at least once among them) and are rejected.
   public func outboxCounts() throws(StorageError) -> (pending: Int, retrying: Int, rejected: Int) {
     let statement = try database.statement(

@@ -225,12 +225,13 @@ public final class Replica {
   /// says changed (once the client initialized; at most one every `noticeInterval`).
   func service(_ session: Session) {
     let woken = wake.drain()
-    // A window of the directory committed: the agent looks at the outbox at once. Nothing else
-    // is read for it (the status is looked at on ticks and on the agent's own wake-ups), so a
-    // run of writes costs the agent process one wake-up each, not a count of its queue.
+    // A window of the directory committed (or a file of the directory changed, such as the
+    // agent's own status file): the agent pushes if anything waits. One index probe, not a count
+    // of the queue, so a run of writes costs the agent process little; and an agent whose push
+    // rewrites its status file is not woken to push again for nothing.
     if let bell, Self.isReadable(bell.descriptor) {
       bell.drain()
-      agent?.pushNeeded()
+      if let agent, (try? session.dataSync.store.hasPendingOutbox()) == true { agent.pushNeeded() }
     }
     if woken.terminate { session.exitRequested = true }
     let now = ContinuousClock.now
