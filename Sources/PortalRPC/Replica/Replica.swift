@@ -208,6 +208,12 @@ public final class Replica {
 
   // MARK: The server's loop
 
+  /// Whether a timer of the replica (the tick, a coalesced notice) is due now.
+  var isDue: Bool {
+    let now = ContinuousClock.now
+    return now >= nextTick || noticeDue.map { now >= $0 } ?? false
+  }
+
   /// How long the loop may wait before `service` is due; nil when only `wakeDescriptor` can make
   /// it due.
   var timeoutMilliseconds: Int32? {

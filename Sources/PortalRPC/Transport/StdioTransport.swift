@@ -17,6 +17,9 @@ public final class StdioTransport {
   private var outputClosed = false
   /// When the peers' safety poll is next due (while the client has subscriptions).
   private var nextPeerPoll: ContinuousClock.Instant?
+  /// The replica's descriptors were readable at the last wait: it is serviced before the next
+  /// one (otherwise only when its timer is due, not before every request).
+  private var replicaDue = true
 
   static let readSize = 64 << 10
 
@@ -51,7 +54,8 @@ public final class StdioTransport {
   /// otherwise it simply blocks in read(2). Returns early when a SIGTERM asked the server to stop.
   private func readInput() {
     while true {
-      if server.session.replica != nil {
+      if let replica = server.session.replica, replicaDue || replica.isDue {
+        replicaDue = false
         server.serviceReplica()
         flush()
         if server.session.exitRequested { return }
@@ -99,6 +103,7 @@ public final class StdioTransport {
       descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
       return descriptors.count - 1
     }
+    let replicaFirst = descriptors.count
     if let replica = server.session.replica?.wakeDescriptor {
       descriptors.append(pollfd(fd: replica, events: Int16(POLLIN), revents: 0))
     }
@@ -108,6 +113,7 @@ public final class StdioTransport {
     let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
     if ready < 0 { return errno != EINTR }
     let woken = watcher.map { descriptors[$0].revents != 0 } ?? false
+    if descriptors[replicaFirst...].contains(where: { $0.revents != 0 }) { replicaDue = true }
     let pollDue = nextPeerPoll.map { ContinuousClock.now >= $0 } ?? false
     if woken || pollDue {
       nextPeerPoll = nil
