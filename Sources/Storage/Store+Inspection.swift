@@ -42,7 +42,7 @@ extension Store {
 
   /// Every row of `kind`'s table, in id order.
   public func rows(_ kind: EntityKind) throws(StorageError) -> [Row] {
-    let lifted = Self.liftedColumns(kind)
+    let lifted = kind.liftedColumns
     let extra = lifted.map { ", " + $0 }.joined() + (kind.name == .transaction ? ", effect" : "")
     let statement = try Statement(
       database,

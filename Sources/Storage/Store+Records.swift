@@ -49,23 +49,12 @@ extension Store {
   public func insert(
     _ kind: EntityKind, id: Int64, patientOrdinal: Int64, version: Int64, document: [UInt8]
   ) throws(StorageError) {
-    let lifted = Self.liftedColumns(kind)
+    let lifted = kind.liftedColumns
     let names = lifted.map { ", " + $0 }.joined()
     let values = lifted.map { ", ?4 ->> '$.\($0)'" }.joined()
     try database.statement(
       "INSERT INTO \(kind.tableName)(id, patient, version, doc\(names)) VALUES (?1, ?2, ?3, ?4\(values))"
     ).bind([.integer(id), .integer(patientOrdinal), .integer(version), .json(document)]).run()
-  }
-
-  /// The fields a kind's table also keeps in columns of their own (see migration 4), read from
-  /// the JSON being written.
-  static func liftedColumns(_ kind: EntityKind) -> [String] {
-    switch kind.name {
-    case .patient: []
-    case .appointment: ["status", "date"]
-    case .transaction: ["status", "type", "date"]
-    default: ["status"]
-    }
   }
 
   /// Replaces a record's JSON and version (and owner, for a record moved to another patient).
@@ -74,7 +63,7 @@ extension Store {
     _ kind: EntityKind, row: Int64, patientOrdinal: Int64, version: Int64, document: [UInt8]
   ) throws(StorageError) {
     if kind.belongsToPatient {
-      let lifted = Self.liftedColumns(kind).map { ", \($0) = ?3 ->> '$.\($0)'" }.joined()
+      let lifted = kind.liftedColumns.map { ", \($0) = ?3 ->> '$.\($0)'" }.joined()
       try database.statement(
         "UPDATE \(kind.tableName) SET patient = ?1, version = ?2, doc = ?3\(lifted) WHERE id = ?4"
       ).bind([.integer(patientOrdinal), .integer(version), .json(document), .integer(row)]).run()
@@ -136,5 +125,19 @@ extension Store {
     Money(
       cents: try database.integer(
         "SELECT opening_balance FROM patients WHERE ordinal = ?", [.integer(ordinal)]) ?? 0)
+  }
+}
+
+extension EntityKind {
+  /// The fields this kind's records also keep in columns of their own (migration 4 here,
+  /// `portal.records` upstream), read from the JSON being written: what lists filter and sort
+  /// on, and what the derived fields count.
+  public var liftedColumns: [String] {
+    switch name {
+    case .patient: []
+    case .appointment: ["status", "date"]
+    case .transaction: ["status", "type", "date"]
+    default: ["status"]
+    }
   }
 }

@@ -74,7 +74,7 @@ extension PostgresRecordStore {
   public func insert(
     _ kind: EntityKind, id: Int64, patientOrdinal: Int64, version: Int64, document: [UInt8]
   ) throws {
-    let lifted = Self.liftedColumns(kind)
+    let lifted = kind.liftedColumns
     let names = lifted.map { ", " + $0 }.joined()
     let values = lifted.map { ", $5::json ->> '\($0)'" }.joined()
     try query(
@@ -88,22 +88,12 @@ extension PostgresRecordStore {
       ])
   }
 
-  /// The fields a kind's row also keeps in columns of their own, as SQLite's tables do.
-  static func liftedColumns(_ kind: EntityKind) -> [String] {
-    switch kind.name {
-    case .patient: []
-    case .appointment: ["status", "date"]
-    case .transaction: ["status", "type", "date"]
-    default: ["status"]
-    }
-  }
-
   /// Replaces a record's JSON and version (and owner); `row` is a patient's ordinal or an id.
   public func update(
     _ kind: EntityKind, row: Int64, patientOrdinal: Int64, version: Int64, document: [UInt8]
   ) throws {
     if kind.belongsToPatient {
-      let lifted = Self.liftedColumns(kind).map { ", \($0) = $3::json ->> '\($0)'" }.joined()
+      let lifted = kind.liftedColumns.map { ", \($0) = $3::json ->> '\($0)'" }.joined()
       try query(
         """
         UPDATE portal.records SET patient = $1, version = $2, doc = $3::json\(lifted)
