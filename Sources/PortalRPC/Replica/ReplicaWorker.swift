@@ -8,9 +8,9 @@ internal import Upstream
 
 /// The sync agent's work on this workstation's store: applying pulled pages (the rebase) and
 /// pushing the outbox's head with `UpstreamApplier`. It runs on the agent's thread alone, over
-/// a store connection of its own (SQLite's write lock orders it with the windows' writes), and
-/// rings the peer bell after each commit, so every window of the directory, this one's included,
-/// sends the changes.
+/// a store connection of its own (SQLite's write lock orders it with the windows' writes). It
+/// rings the peer bell after a commit that changed what windows see (a pull's visible changes, a
+/// refused write rolled back), so every window of the directory, this one's included, sends them.
 final class ReplicaWorker: @unchecked Sendable {
   private let dataSync: DataSync<Store>
   private let applier: UpstreamApplier
