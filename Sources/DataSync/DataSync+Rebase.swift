@@ -43,7 +43,8 @@ extension DataSync where Records == Store {
         before[row] = .some(document)
         order.append(row)
       }
-      for row in try store.confirmedRows() + changes.map({ RecordRow($0.kind, $0.row) }) {
+      let pendingBefore = try store.confirmedRows()
+      for row in pendingBefore + changes.map({ RecordRow($0.kind, $0.row) }) {
         remember(row, try store.row(EntityKind.named(row.kind), row.row)?.document)
       }
 
@@ -71,18 +72,23 @@ extension DataSync where Records == Store {
       loggedChanges = logged
       try store.dropChanges(after: mark)
       // A record only the re-applied writes touched was, before them, as PostgreSQL has it.
-      for row in try store.confirmedRows() where before[row] == nil {
+      let pendingAfter = try store.confirmedRows()
+      for row in pendingAfter where before[row] == nil {
         if let kept = try store.confirmedDocument(row) { remember(row, kept) }
       }
       var methods: [RecordRow: String] = [:]
       for change in changes { methods[RecordRow(change.kind, change.row)] = change.method }
-      return try logVisibleChanges(order, before: before, methods: methods)
+      // A record whose writes PostgreSQL has all confirmed is synced now, even where its JSON
+      // came back unchanged: windows hear that too (its meta.syncState changed).
+      let synced = Set(pendingBefore).subtracting(pendingAfter)
+      return try logVisibleChanges(order, before: before, methods: methods, synced: synced)
     }
   }
 
   /// One change row, origin `upstream`, per record whose JSON differs from `before`.
   private func logVisibleChanges(
-    _ rows: [RecordRow], before: [RecordRow: [UInt8]?], methods: [RecordRow: String]
+    _ rows: [RecordRow], before: [RecordRow: [UInt8]?], methods: [RecordRow: String],
+    synced: Set<RecordRow>
   ) throws -> Int {
     let now = clock.now()
     var logged = 0
@@ -90,16 +96,18 @@ extension DataSync where Records == Store {
       let kind = EntityKind.named(row.kind)
       let old = before[row] ?? nil
       let current = try store.row(kind, row.row)
-      guard old != current?.document else { continue }
+      let becameSynced = synced.contains(row) && current != nil
+      guard old != current?.document || becameSynced else { continue }
       let oldObject = try old.map(Self.object)
       let newObject = try current.map { try Self.object($0.document) }
       guard let document = newObject ?? oldObject else { continue }
       let change: ChangeEvent.Kind =
         newObject == nil ? .deleted : (oldObject == nil ? .created : .updated)
-      let fields =
+      var fields =
         change == .updated
         ? EntityDocument.changedFields(kind, from: oldObject!, to: newObject!)
         : nil
+      if fields?.isEmpty == true { fields = ["meta"] }  // only its syncState moved
       let version = current?.version ?? ((Meta(document["meta"] ?? .null)?.version ?? 0) + 1)
       let patientID = kind.name == .patient ? document["id"] : document["patientId"]
       let event = ChangeEvent(

@@ -76,6 +76,16 @@ struct ClinicTests {
       try a.call("getPatient", "[\"\(id)\"]")["meta"]?["syncState"] == "synced"
     }
     let confirmed = try a.call("getPatient", "[\"\(id)\"]")
+    // A's own window hears that its write is synced now, though PostgreSQL's record came back
+    // byte for byte as A stored it.
+    try a.process.waitUntil(timeout: 20) { lines in
+      lines.contains { line in
+        guard line.contains("dataSync/changed"), let params = try? JSONParser.parse(line)["params"]
+        else { return false }
+        return params["entityId"] == .string(id) && params["cause"]?["origin"] == "upstream"
+          && params["entity"]?["meta"]?["syncState"] == "synced"
+      }
+    }
     for other in [b, c] {
       let line = try other.process.waitForLine(timeout: 20) {
         $0.contains("dataSync/changed") && $0.contains("\"\(id)\"")
