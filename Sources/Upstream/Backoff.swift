@@ -1,5 +1,5 @@
 /// Exponential backoff with full jitter: after the n-th consecutive failure, wait a random time in
-/// `0...min(cap, base · 2^(n-1))`. - SeeAlso: upstream.md, "Writes: outbox, authority, outcome".
+/// `0...min(cap, base · 2^(n-1))`. - SeeAlso: `docs/upstream.md`, "The agent: push".
 public struct Backoff: Sendable, Hashable {
   /// The ceiling of the first wait (`--retry-base-ms`): the seed's `2^0 s`.
   public var baseMilliseconds: Int64

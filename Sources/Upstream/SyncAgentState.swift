@@ -2,7 +2,7 @@ public import Domain
 
 /// The sync agent's decisions as a pure state machine, after postgres-nio's connection state
 /// machines: events go in as `mutating` calls, the actions a driver loop must perform come out.
-/// - SeeAlso: docs/upstream.md, "Where it lives"; upstream.md, "Writes" and "Reads".
+/// - SeeAlso: `docs/upstream.md`, "Where it lives", "The agent: push" and "The agent: pull".
 public struct SyncAgentState: Sendable {
   /// Where the agent is. Every phase from `.ready` to `.heartbeating` has a live connection, and at
   /// most one call is in flight on it.

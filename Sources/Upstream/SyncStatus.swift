@@ -1,7 +1,7 @@
 public import Domain
 
 /// The agent's part of `getSyncStatus` (the queue's counts come from the outbox).
-/// - SeeAlso: upstream.md, "Methods".
+/// - SeeAlso: `docs/protocol.md`, "Sync methods".
 public struct SyncStatus: Sendable, Hashable {
   public var online: Bool
   /// The phase's name: `idle`, `connecting`, `backoff`, `ready`, `pulling`, `pushing`,

@@ -29,6 +29,29 @@ struct UpstreamApplierTests {
     return (sync, folder)
   }
 
+  /// A replica, a migrated throwaway PostgreSQL and the applier of the replica's client `ws-1`;
+  /// `end` stops the cluster and removes the replica's files.
+  private func clinic() throws -> (
+    DataSync<Store>, PostgresConnection, UpstreamApplier, end: () -> Void
+  ) {
+    let (local, folder) = try replica()
+    let cluster = try PostgresCluster()
+    let end = {
+      cluster.stop()
+      try? FileManager.default.removeItem(at: folder)
+    }
+    do {
+      let connection = try cluster.connect()
+      try UpstreamMigrator().migrate(connection, deadline: .in(seconds: 30))
+      let applier = UpstreamApplier(
+        clientID: "ws-1", callTimeout: .seconds(10), describe: Self.describe)
+      return (local, connection, applier, end)
+    } catch {
+      end()
+      throw error
+    }
+  }
+
   private func entries(_ sync: DataSync<Store>) throws -> [(Int64, JournalEntry)] {
     try sync.store.outboxRows().map { ($0.mutationID, try #require(JournalEntry($0))) }
   }
@@ -44,14 +67,8 @@ struct UpstreamApplierTests {
   }
 
   @Test func appliesOnceWithTheReplicasIDs() throws {
-    let (local, folder) = try replica()
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let cluster = try PostgresCluster()
-    defer { cluster.stop() }
-    let connection = try cluster.connect()
-    try UpstreamMigrator().migrate(connection, deadline: .in(seconds: 30))
-    let applier = UpstreamApplier(
-      clientID: "ws-1", callTimeout: .seconds(10), describe: Self.describe)
+    let (local, connection, applier, end) = try clinic()
+    defer { end() }
 
     _ = try local.add(.patient, Self.patient)
     try local.commit()
@@ -78,13 +95,8 @@ struct UpstreamApplierTests {
   }
 
   @Test func aChangeMadeElsewhereRejectsAnExpectedVersion() throws {
-    let (local, folder) = try replica()
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let cluster = try PostgresCluster()
-    defer { cluster.stop() }
-    let connection = try cluster.connect()
-    try UpstreamMigrator().migrate(connection, deadline: .in(seconds: 30))
-    let mine = UpstreamApplier(clientID: "ws-1", callTimeout: .seconds(10), describe: Self.describe)
+    let (local, connection, mine, end) = try clinic()
+    defer { end() }
 
     _ = try local.add(.patient, Self.patient)
     try local.commit()
@@ -140,14 +152,8 @@ struct UpstreamApplierTests {
   }
 
   @Test func aWriteTheRulesRefuseIsRecordedAsRejected() throws {
-    let (local, folder) = try replica()
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let cluster = try PostgresCluster()
-    defer { cluster.stop() }
-    let connection = try cluster.connect()
-    try UpstreamMigrator().migrate(connection, deadline: .in(seconds: 30))
-    let applier = UpstreamApplier(
-      clientID: "ws-1", callTimeout: .seconds(10), describe: Self.describe)
+    let (local, connection, applier, end) = try clinic()
+    defer { end() }
     // An update of a record PostgreSQL never had.
     let entry = JournalEntry(
       method: "syncPatientData",

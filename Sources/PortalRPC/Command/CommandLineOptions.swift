@@ -278,6 +278,7 @@ public struct CommandLineOptions: Sendable, Equatable {
                        [--retry-base-ms N] [--retry-cap-ms N] [--realtime on|off]
                        [--offline on|off] [--client-name NAME]]
            portal-rpc --check [--data-dir DIR] [--timezone ZONE]
+                      [--upstream URL [--upstream-password-fd N]]
            portal-rpc backup DEST [--data-dir DIR] [--force]
            portal-rpc restore SRC [--data-dir DIR]
            portal-rpc export --format jsonl [--data-dir DIR] [--output FILE [--force]]

@@ -1,9 +1,10 @@
 internal import Domain
 internal import PortalJSON
 
-/// The sync methods of `docs/upstream.md`, as a standalone server answers them: an empty replica
-/// that is never online, whose writes apply at once and queue nothing. On a replica, `isOnline`
-/// and `getSyncStatus` answer from the agent's status (`Replica`); the rest is the outbox's.
+/// The sync methods of `docs/upstream.md`. Standalone, they answer as an empty replica that is
+/// never online, whose writes apply at once and queue nothing. On a replica, `isOnline` and
+/// `getSyncStatus` answer from the agent's status (`Replica`), the queue methods from the outbox
+/// (`SyncQueue`), and the waiting ones through `UpstreamWait`.
 ///
 /// - SeeAlso: `docs/protocol.md`, "Sync methods".
 public enum SyncMethods {

@@ -19,7 +19,7 @@ internal import Upstream
 /// the lock (so it takes over within that interval after the agent exits or dies), and each
 /// process compares its status with what it last told its client.
 ///
-/// - SeeAlso: `docs/upstream.md`, "Roles", and upstream.md, "Notifications".
+/// - SeeAlso: `docs/upstream.md`, "Roles" and "What windows see".
 public final class Replica {
   let configuration: ReplicaConfiguration
   let hooks: ReplicaHooks
