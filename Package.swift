@@ -50,7 +50,7 @@ let package = Package(
     ),
     .target(
       name: "Storage",
-      dependencies: ["CSQLite", "Domain", "PortalJSON"],
+      dependencies: ["CSQLite", "Domain", "PortalJSON", "Sodium"],
       swiftSettings: swiftSettings
     ),
 
@@ -68,6 +68,23 @@ let package = Package(
     .testTarget(
       name: "PostgresTests",
       dependencies: ["Postgres", "TestSupport"],
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: Sodium: libsodium (system library) for password hashes, random tokens and SHA-256
+    .systemLibrary(
+      name: "CSodium",
+      path: "Sources/CSodium",
+      providers: [.apt(["libsodium-dev"])]
+    ),
+    .target(
+      name: "Sodium",
+      dependencies: ["CSodium"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SodiumTests",
+      dependencies: ["Sodium"],
       swiftSettings: swiftSettings
     ),
 
@@ -102,13 +119,16 @@ let package = Package(
     // MARK: JSON-RPC 2.0 over stdio: framing, lifecycle, method table
     .target(
       name: "PortalRPC",
-      dependencies: ["PortalJSON", "Domain", "Storage", "DataSync", "Postgres", "Upstream"],
+      dependencies: [
+        "PortalJSON", "Domain", "Storage", "DataSync", "Postgres", "Upstream", "Sodium",
+      ],
       swiftSettings: swiftSettings
     ),
     .testTarget(
       name: "PortalRPCTests",
       dependencies: [
-        "PortalRPC", "PortalJSON", "Storage", "Domain", "Postgres", "TestSupport", "portal-rpc",
+        "PortalRPC", "PortalJSON", "Storage", "Domain", "Postgres", "Sodium", "TestSupport",
+        "portal-rpc",
       ],
       exclude: ["Transcripts"],
       swiftSettings: swiftSettings

@@ -23,6 +23,7 @@ public enum Migrations {
     Migration(version: 4, name: "derived-field columns", sql: derivedFieldColumns),
     Migration(version: 5, name: "patient totals and clinic day", sql: patientTotals),
     Migration(version: 6, name: "replica outbox", sql: replicaOutbox),
+    Migration(version: 7, name: "staff and audit", sql: staffAndAudit),
   ]
 
   /// The newest schema version this build knows.
@@ -263,6 +264,53 @@ public enum Migrations {
       PRIMARY KEY (table_name, first)
     ) WITHOUT ROWID;
     CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    """
+
+  /// Staff accounts (`password_hash` in libsodium's Argon2id string form), their sign-in tokens
+  /// (only SHA-256 hashes; a `family` is one sign-in and every window that joined it), failed
+  /// sign-ins by username (known or not, so both behave alike), and the audit log: a hash chain
+  /// that refuses updates and deletes.
+  private static let staffAndAudit = """
+    CREATE TABLE staff (
+      id INTEGER PRIMARY KEY,
+      username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+      name TEXT NOT NULL,
+      role TEXT NOT NULL,
+      password_hash TEXT NOT NULL,
+      disabled INTEGER NOT NULL DEFAULT 0,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    );
+    CREATE TABLE staff_tokens (
+      token_hash BLOB PRIMARY KEY,
+      staff_id INTEGER NOT NULL,
+      kind TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
+      family BLOB NOT NULL,
+      expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX staff_tokens_by_staff ON staff_tokens(staff_id);
+    CREATE INDEX staff_tokens_by_family ON staff_tokens(family);
+    CREATE TABLE login_failures (
+      username TEXT PRIMARY KEY COLLATE NOCASE,
+      failures INTEGER NOT NULL,
+      locked_until INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE audit_log (
+      seq INTEGER PRIMARY KEY,
+      time TEXT NOT NULL,
+      staff_id INTEGER,
+      method TEXT NOT NULL,
+      entity_type TEXT,
+      event TEXT NOT NULL,
+      hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_by_staff ON audit_log(staff_id, seq);
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
+      SELECT RAISE(ABORT, 'the audit log is append-only');
+    END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN
+      SELECT RAISE(ABORT, 'the audit log is append-only');
+    END;
     """
 
   /// Triggers that keep `patient_totals.<column>` equal to the number of the patient's records

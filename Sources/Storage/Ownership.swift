@@ -23,7 +23,8 @@ extension Store {
   static let ownTables: Set<String> = Set(
     [
       "schema_migrations", "retired_ids", "changes", "patient_totals", "clinic_day", "outbox",
-      "confirmed", "id_leases", "sync_state",
+      "confirmed", "id_leases", "sync_state", "staff", "staff_tokens", "login_failures",
+      "audit_log",
     ]
       + EntityKind.all.map(\.tableName))
 }

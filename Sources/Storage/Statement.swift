@@ -46,6 +46,12 @@ final class Statement {
               Int32(buffer.count), transient)
           } ?? sqlite3_bind_text(handle, index, "", 0, transient)
       }
+    case .blob(let bytes):
+      bytes.withUnsafeBytes { buffer in
+        _ = sqlite3_bind_blob(
+          handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count),
+          transient)
+      }
     }
   }
 
@@ -87,6 +93,12 @@ final class Statement {
     return Array(UnsafeBufferPointer(start: pointer, count: count))
   }
 
+  func blob(_ column: Int32) -> [UInt8] {
+    let count = Int(sqlite3_column_bytes(handle, column))
+    guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
+    return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+  }
+
   /// Lends the column's bytes without copying them; valid only inside `body`.
   func withBytes<R>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows
     -> R
@@ -108,6 +120,8 @@ enum SQLValue {
   case text(String)
   /// UTF-8 JSON text, bound as TEXT without a String in between.
   case json([UInt8])
+  /// Bytes, bound as a BLOB (token hashes).
+  case blob([UInt8])
 }
 
 /// The number of columns a statement returns.

@@ -98,11 +98,14 @@ final class ChangeNotifier {
   func stream(_ owed: Owed, chunkBytes: Int = 256 << 10, _ sink: (JSONWriter) -> Bool) throws {
     let chunk = JSONWriter(capacity: chunkBytes + 4096)
     var open = true
-    try store.forEachChange(after: owed.after, through: owed.through) { row in
-      guard open, matches(row, owed.subscriptions) else { return }
+    let policy = session.readPolicy
+    try store.forEachChange(after: owed.after, through: owed.through) { stored in
+      guard open, matches(stored, owed.subscriptions), let row = stored.visible(to: policy) else {
+        return
+      }
       ChangeNotification.write(
-        row, origin: ChangeNotification.origin(of: row, this: origin), entity: replicaEntity(row),
-        into: chunk)
+        row, origin: ChangeNotification.origin(of: row, this: origin),
+        entity: replicaEntity(row).map { policy == nil ? $0 : masked($0, row) }, into: chunk)
       if chunk.count >= chunkBytes {
         open = sink(chunk)
         chunk.reset(keepingCapacity: chunkBytes + 4096)
@@ -118,6 +121,14 @@ final class ChangeNotifier {
       let kind = EntityKind.named(row.entityType)
     else { return nil }
     return try? dataSync.withSyncState(kind, EncodedJSON(trusted: entity)).bytes
+  }
+
+  /// A replica's record (with `meta.syncState`) masked as the row's record was.
+  private func masked(_ entity: [UInt8], _ row: ChangeRow) -> [UInt8] {
+    guard let policy = session.readPolicy, let kind = EntityKind.Name(rawValue: row.entityType),
+      policy.masks(kind), case .object(let record)? = try? JSONParser.parse(entity)
+    else { return entity }
+    return JSONWriter.encode(.object(policy.mask(kind, record)))
   }
 
   private func matches(_ row: ChangeRow, _ subscriptions: [Subscription]) -> Bool {

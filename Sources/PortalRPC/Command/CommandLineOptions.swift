@@ -45,6 +45,13 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var exportFormat: ExportFormat?
   /// `export`: the file to write (stdout when nil).
   public var outputFile: String?
+  /// Whether requests need a signed-in staff member (`--auth`).
+  public var authMode: AuthMode = .auto
+  /// `--idle-timeout`: a session with no request for this long is signed out.
+  public var idleTimeoutMilliseconds: Int64 = SessionLimits().idleMilliseconds
+  /// `--clock file:PATH`: the time is read from PATH at every look (tests of expiry and idle
+  /// logoff move it).
+  public var clockFile: String?
   /// The replica's options (`--upstream` and the rest); see `ReplicaOptions`.
   public var replica = ReplicaOptions()
 
@@ -144,10 +151,29 @@ public struct CommandLineOptions: Sendable, Equatable {
           throw UsageError(message: "--max-store-pages must be a whole number of at least 16")
         }
         options.maxStorePages = pages
+      case "--auth":
+        let text = try value()
+        guard let mode = AuthMode(rawValue: text) else {
+          throw UsageError(message: "--auth must be auto, required or off")
+        }
+        options.authMode = mode
+      case "--idle-timeout":
+        let text = try value()
+        guard let milliseconds = Self.duration(text), milliseconds >= 1000,
+          milliseconds <= 24 * 3_600_000
+        else {
+          throw UsageError(
+            message: "--idle-timeout must be a duration from 1s to 24h, e.g. 900s, 15m or 1h")
+        }
+        options.idleTimeoutMilliseconds = milliseconds
       case "--clock":
         let text = try value()
         let mode = text.prefix { $0 != ":" }
         let time = String(text.dropFirst(mode.count + 1))
+        if mode == "file", !time.isEmpty {
+          options.clockFile = time
+          continue
+        }
         guard mode == "fixed" || mode == "start", Timestamp(time) != nil else {
           throw UsageError(
             message:
@@ -225,6 +251,16 @@ public struct CommandLineOptions: Sendable, Equatable {
     return options
   }
 
+  /// Milliseconds in `text`: a whole number with `ms`, `s` (also without a unit), `m` or `h`.
+  static func duration(_ text: String) -> Int64? {
+    let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+    for (suffix, scale) in units where text.hasSuffix(suffix) {
+      guard let number = Int64(text.dropLast(suffix.count)), number >= 0 else { return nil }
+      return number.multipliedReportingOverflow(by: scale).overflow ? nil : number * scale
+    }
+    return Int64(text).flatMap { $0 >= 0 && $0 < Int64.max / 1000 ? $0 * 1000 : nil }
+  }
+
   /// Options that belong to one or two subcommands, and where they belong.
   private static let subcommandOptions = [
     "--force": "backup and export", "--format": "export", "--output": "export",
@@ -274,6 +310,7 @@ public struct CommandLineOptions: Sendable, Equatable {
     Usage: portal-rpc [--data-dir DIR | --in-memory] [--demo] [--log-level LEVEL]
                       [--max-message-bytes N] [--durability full|normal]
                       [--busy-timeout-ms N] [--timezone ZONE]
+                      [--auth auto|required|off] [--idle-timeout DURATION]
                       [--upstream URL [--upstream-password-fd N] [--retry-attempts N]
                        [--retry-base-ms N] [--retry-cap-ms N] [--realtime on|off]
                        [--offline on|off] [--client-name NAME]]
@@ -282,6 +319,7 @@ public struct CommandLineOptions: Sendable, Equatable {
            portal-rpc backup DEST [--data-dir DIR] [--force]
            portal-rpc restore SRC [--data-dir DIR]
            portal-rpc export --format jsonl [--data-dir DIR] [--output FILE [--force]]
+           portal-rpc users add|list|disable|enable|reset-password|set-role … (users --help)
            portal-rpc --help | --version | --openrpc
 
     One JSON-RPC message (or batch) per line on stdin; one response per line on stdout; logs on
@@ -301,8 +339,14 @@ public struct CommandLineOptions: Sendable, Equatable {
       --timezone ZONE           The clinic's time zone (IANA name, e.g. Europe/Berlin; default the
                                 system's): what "today" is for nextAppointment, lastVisit and
                                 dates that may not be in the future.
+      --auth MODE               auto (default): staff must log in as soon as the store has one
+                                account (portal-rpc users add); required: even with none;
+                                off: never (a warning on every start; requests still audited).
+      --idle-timeout DURATION   Sign a session out after this long without a request (default
+                                15m; e.g. 900s, 15m, 1h), with an auth/expired notification.
       --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests);
-                                start:TIME starts the clock at TIME and lets it run.
+                                start:TIME starts the clock at TIME and lets it run;
+                                file:PATH reads the time from PATH at every look (tests).
       --max-store-pages N       Fault injection for tests: the store refuses to grow past N pages
                                 (4 KiB each), as on a full disk.
       --check                   Check the store in the data directory (integrity, DataSync's

@@ -16,6 +16,19 @@ public enum PortalCommand {
   public static let unusableDataStatus: Int32 = 3
 
   public static func main(arguments: [String], environment: (String) -> String?) -> Int32 {
+    if arguments.count > 1, arguments[1] == "users" {
+      if arguments.contains("--help") || arguments.contains("-h") {
+        printOut(UsersCommand.usage + "\n")
+        return 0
+      }
+      do {
+        let users = try UsersCommand.parse(Array(arguments.dropFirst(2)))
+        return UsersCommand.run(users, environment: environment, clock: .system)
+      } catch {
+        printError("\(error.message). Run 'portal-rpc users --help' for usage.")
+        return usageErrorStatus
+      }
+    }
     var options: CommandLineOptions
     do {
       options = try CommandLineOptions.parse(Array(arguments.dropFirst()))
@@ -52,6 +65,9 @@ public enum PortalCommand {
     configuration.clockStart = options.clockStart
     configuration.busyTimeoutMilliseconds = options.busyTimeoutMilliseconds
     configuration.maxStorePages = options.maxStorePages
+    configuration.authMode = options.authMode
+    configuration.sessionLimits.idleMilliseconds = options.idleTimeoutMilliseconds
+    configuration.clockFile = options.clockFile
     if !options.inMemory {
       do {
         let path = try DataDirectory.resolve(
@@ -103,6 +119,7 @@ public enum PortalCommand {
     session.log.debug("serving \(interface.table.names.count) methods")
     session.replica?.start()
     StdioTransport(server: server).run()
+    session.finishAudit()
     session.replica?.stop()
     return 0
   }
@@ -126,6 +143,17 @@ public enum PortalCommand {
         fixed: options.fixedClock, start: options.clockStart, timeZone: options.timeZone
       ).today()
       report = try StoreCheck.run(store, today: today)
+      switch try store.verifyAuditChain(against: AuditHeadFile.read(path)) {
+      case .success(let chain):
+        upstreamLines.append(
+          chain.count == 0
+            ? "audit log: empty"
+            : "audit log: \(chain.count) events, hash chain intact through event \(chain.head?.seq ?? 0)"
+        )
+      case .failure(let broken):
+        report.problems.append(
+          "audit log: \(broken.reason); the first broken link is event \(broken.seq)")
+      }
       if options.replica.upstream != nil {
         do {
           let configuration = try options.replica.configuration(directory: path)

@@ -49,7 +49,8 @@ public enum DataSyncMethods {
           ]
         ),
         errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable],
-        idParameter: "patientId"
+        idParameter: "patientId",
+        access: .writes(.patient, result: .update(key: "patient"), fields: "updates")
       ) { call in
         .encoded(
           try call.dataSync.updateRelated(
@@ -76,7 +77,8 @@ public enum DataSyncMethods {
           ]
         ),
         errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable],
-        idParameter: "appointmentId"
+        idParameter: "appointmentId",
+        access: .writes(.appointment, result: .update(key: "appointment"), fields: "updates")
       ) { call in
         .encoded(
           try call.dataSync.updateRelated(
@@ -97,7 +99,8 @@ public enum DataSyncMethods {
         ],
         result: ("MessageThread", EntityMethods.reference("MessageThread")),
         errors: [.invalidParams, .notFound, .storageUnavailable],
-        idParameter: "threadId"
+        idParameter: "threadId",
+        access: .writes(.messageThread, result: .record)
       ) { call in
         .encoded(
           try call.dataSync.appendMessage(
@@ -125,7 +128,8 @@ public enum DataSyncMethods {
         ),
         errors: [
           .invalidParams, .notFound, .versionConflict, .relatedRecordsExist, .storageUnavailable,
-        ]
+        ],
+        access: .delegates
       ) { call in
         try runTransaction(call, table: table())
       },
@@ -152,9 +156,15 @@ public enum DataSyncMethods {
           ]
         ),
         errors: [.invalidParams, .notFound],
-        idParameter: "entityId"
+        idParameter: "entityId",
+        access: .feed
       ) { call in
         let (type, id) = try subscriptionTarget(call.arguments)
+        if let policy = call.session.readPolicy, let type,
+          let kind = EntityKind.Name(rawValue: type), !policy.canRead(kind)
+        {
+          throw AuthError.forbidden(.read(kind))
+        }
         if let raw = call.arguments["entityId"] {
           // A mistyped id would otherwise subscribe to silence.
           _ = try call.dataSync.get(type.flatMap(EntityKind.named) ?? .patient, id: raw)
@@ -183,7 +193,8 @@ public enum DataSyncMethods {
             "properties": ["removed": ["type": "integer", "minimum": 0]],
           ]
         ),
-        errors: [.invalidParams]
+        errors: [.invalidParams],
+        access: .signedIn
       ) { call in
         var id = call.arguments.int64("subscriptionId")
         if id == nil, let number = call.arguments["entityType"]?.int64Value { id = number }
@@ -234,7 +245,8 @@ public enum DataSyncMethods {
             ],
           ]
         ),
-        errors: [.invalidParams, .storageUnavailable]
+        errors: [.invalidParams, .storageUnavailable],
+        access: .feed
       ) { call in
         .encoded(try changesSince(call))
       },
@@ -244,7 +256,8 @@ public enum DataSyncMethods {
           "The patient's whole chart: the patient and every record of every type that belongs to it, each as stored and each list by id, read in one consistent snapshot.",
         params: [patientID],
         result: ("PatientChart", patientChart),
-        errors: [.invalidParams, .notFound, .storageUnavailable]
+        errors: [.invalidParams, .notFound, .storageUnavailable],
+        access: .reads(.patient, result: .chart)
       ) { call in
         .encoded(try call.dataSync.exportPatient(call.arguments["patientId"]!))
       },
@@ -307,17 +320,29 @@ public enum DataSyncMethods {
     var last: Int64?
     var count: Int64 = 0
     var hasMore = false
-    try store.forEachChange(after: after, limit: Int(limit) + 1) { row in
+    let policy = call.session.readPolicy
+    var touched = RecordView.Touched()
+    var written = 0
+    try store.forEachChange(after: after, limit: Int(limit) + 1) { stored in
       if count == limit {
         hasMore = true
         return
       }
-      if count > 0 { writer.append(UInt8(ascii: ",")) }
+      last = stored.sequence
+      count += 1
+      // A change the role may not see still moves the cursor; it is simply not in the list.
+      guard let row = stored.visible(to: policy) else { return }
+      if written > 0 { writer.append(UInt8(ascii: ",")) }
+      written += 1
       ChangeNotification.writeParams(
         row, origin: ChangeNotification.origin(of: row, this: call.dataSync.origin), into: writer)
-      last = row.sequence
-      count += 1
+      if let patient = row.patientID.flatMap({ try? JSONParser.parse($0) }).flatMap(
+        PatientID.canonical), !touched.patientIDs.contains(patient)
+      {
+        touched.patientIDs.append(patient)
+      }
     }
+    call.session.feedTouched = touched
     writer.writeRaw("],\"lastSequence\":")
     writer.writeInteger(try last ?? store.lastSequence())
     writer.writeRaw(",\"hasMore\":")
@@ -383,7 +408,8 @@ public enum DataSyncMethods {
       for (index, (spec, arguments)) in plan.enumerated() {
         do {
           results.append(
-            try spec.handler(MethodCall(id: call.id, arguments: arguments, session: call.session)))
+            try call.session.perform(
+              spec, MethodCall(id: call.id, arguments: arguments, session: call.session)))
         } catch {
           var failure = ResponseError(error, idParameter: spec.idParameter)
           var data = failure.data?.objectValue ?? JSONObject()

@@ -22,7 +22,8 @@ public enum EntityMethods {
             schema: reference("New" + kind.typeName))
         ],
         result: (kind.typeName, entity),
-        errors: [.invalidParams, .notFound, .storageUnavailable]
+        errors: [.invalidParams, .notFound, .storageUnavailable],
+        access: .writes(kind.name, result: .record, fields: kind.addParameter)
       ) { call in
         .encoded(try call.dataSync.add(kind, call.arguments.object(kind.addParameter)!))
       },
@@ -43,7 +44,8 @@ public enum EntityMethods {
         errors: kind.name == .patient
           ? [.invalidParams, .notFound, .relatedRecordsExist, .storageUnavailable]
           : [.invalidParams, .notFound, .storageUnavailable],
-        idParameter: kind.idParameter
+        idParameter: kind.idParameter,
+        access: .writes(kind.name, result: .deletion)
       ) { call in
         .value(
           try call.dataSync.delete(
@@ -56,7 +58,8 @@ public enum EntityMethods {
         params: [idParam],
         result: (kind.typeName, entity),
         errors: [.invalidParams, .notFound],
-        idParameter: kind.idParameter
+        idParameter: kind.idParameter,
+        access: .reads(kind.name, result: .record)
       ) { call in
         .encoded(try call.dataSync.get(kind, id: call.arguments[kind.idParameter]!))
       },
@@ -69,7 +72,8 @@ public enum EntityMethods {
             "query", .object, "{filter?, sort?, limit?, cursor?}", schema: reference("ListQuery"))
         ],
         result: ("\(kind.typeName)Page", page(of: entity)),
-        errors: [.invalidParams]
+        errors: [.invalidParams],
+        access: .reads(kind.name, result: .page, query: "query")
       ) { call in
         .encoded(try call.dataSync.list(kind, query: call.arguments["query"]))
       },
@@ -85,7 +89,8 @@ public enum EntityMethods {
               schema: ["anyOf": [["type": "string", "minLength": 1], ["type": "integer"]]])
           ],
           result: (kind.pluralName, ["type": "array", "items": entity]),
-          errors: [.invalidParams, .notFound]
+          errors: [.invalidParams, .notFound],
+          access: .reads(kind.name, result: .list)
         ) { call in
           .encoded(try call.dataSync.records(kind, ofPatient: call.arguments["patientId"]!))
         })
@@ -118,7 +123,8 @@ public enum EntityMethods {
       result: (kind.typeName, reference(kind.typeName)),
       errors: [.invalidParams, .notFound, .versionConflict, .storageUnavailable]
         + (waitsForUpstream ? [.upstreamUnavailable] : []),
-      idParameter: kind.idParameter
+      idParameter: kind.idParameter,
+      access: .writes(kind.name, result: .record, fields: "updates")
     ) { call in
       let journal = call.dataSync.journal as? ReplicaJournal
       journal?.lastMutationID = nil

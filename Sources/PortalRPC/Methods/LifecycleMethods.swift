@@ -53,14 +53,16 @@ public enum LifecycleMethods {
             ],
           ]
         ),
-        errors: [.invalidRequest, .invalidParams]
+        errors: [.invalidRequest, .invalidParams],
+        access: .open
       ) { call in
         try initialize(call, capabilities: capabilities(call.session.replica != nil))
       },
       MethodSpec(
         "shutdown",
         summary: "Ends the session: every later request is refused until exit or end of input.",
-        result: ("null", ["type": "null"])
+        result: ("null", ["type": "null"]),
+        access: .open
       ) { call in
         call.session.phase = .shutDown
         return .null
@@ -69,7 +71,8 @@ public enum LifecycleMethods {
         "exit",
         summary: "Notification: stop the process (status 0) once earlier input is answered.",
         result: nil,
-        allowedBeforeInitialize: true
+        allowedBeforeInitialize: true,
+        access: .open
       ) { call in
         call.session.exitRequested = true
         return .null
@@ -78,13 +81,15 @@ public enum LifecycleMethods {
         "ping",
         summary: "Answers \"pong\"; allowed before initialize.",
         result: ("pong", ["const": "pong"]),
-        allowedBeforeInitialize: true
+        allowedBeforeInitialize: true,
+        access: .open
       ) { _ in .value("pong") },
       MethodSpec(
         "rpc.discover",
         summary: "The OpenRPC document of the whole interface (schema/openrpc.json).",
         result: ("OpenRPC", ["$ref": "https://meta.open-rpc.org/"]),
-        allowedBeforeInitialize: true
+        allowedBeforeInitialize: true,
+        access: .open
       ) { _ in .encoded(discover()) },
       MethodSpec(
         "$/cancelRequest",
@@ -96,7 +101,8 @@ public enum LifecycleMethods {
             schema: ["type": ["string", "integer", "null"]])
         ],
         result: nil,
-        allowedBeforeInitialize: true
+        allowedBeforeInitialize: true,
+        access: .open
       ) { _ in .null },
     ]
   }

@@ -14,6 +14,8 @@ public final class MethodSpec {
   public let result: (name: String, schema: JSONValue)?
   /// Error codes this method can answer besides the protocol-wide ones.
   public let errors: [ErrorCode]
+  /// Who may call it, and where the records are in its answer (for masks and the audit log).
+  public let access: MethodAccess
   /// `ping` and `rpc.discover` may be called before `initialize`.
   public let allowedBeforeInitialize: Bool
   /// The parameter holding the id of the record the method looks up: an id of the wrong shape
@@ -29,6 +31,7 @@ public final class MethodSpec {
     errors: [ErrorCode] = [],
     allowedBeforeInitialize: Bool = false,
     idParameter: String? = nil,
+    access: MethodAccess,
     handler: @escaping Handler
   ) {
     self.name = name
@@ -36,6 +39,7 @@ public final class MethodSpec {
     self.params = params
     self.result = result
     self.errors = errors
+    self.access = access
     self.allowedBeforeInitialize = allowedBeforeInitialize
     self.idParameter = idParameter
     self.handler = handler

@@ -10,7 +10,8 @@ public struct PortalInterface {
 
   public init() {
     let discovery = DiscoveryCache()
-    let notifications = [ChangeNotification.spec] + SyncMethods.notifications
+    let notifications =
+      [ChangeNotification.spec] + SyncMethods.notifications + AuthMethods.notifications
     var table = MethodTable()
     let lifecycle = LifecycleMethods.specs(
       discover: { discovery.document! },
@@ -23,7 +24,10 @@ public struct PortalInterface {
       })
     let dataSync = DataSyncMethods.specs(table: { discovery.table! })
     let sync = SyncMethods.specs(table: { discovery.table! })
-    for spec in lifecycle + EntityKind.all.flatMap(EntityMethods.specs(for:)) + dataSync + sync {
+    let auth = AuthMethods.specs()
+    for spec in lifecycle + auth + EntityKind.all.flatMap(EntityMethods.specs(for:)) + dataSync
+      + sync
+    {
       table.register(spec)
     }
     var schemas = JSONObject()
@@ -36,6 +40,7 @@ public struct PortalInterface {
     for kind in EntityKind.all { schemas["New" + kind.typeName] = kind.newRecordSchema }
     for member in EntityMethods.sharedSchemas { schemas[member.key] = member.value }
     for member in SyncMethods.schemas { schemas[member.key] = member.value }
+    for member in AuthMethods.schemas { schemas[member.key] = member.value }
     schemas["Change"] = ChangeNotification.schema
     self.table = table
     self.notifications = notifications

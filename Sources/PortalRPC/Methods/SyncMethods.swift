@@ -17,13 +17,15 @@ public enum SyncMethods {
         "isOnline",
         summary:
           "Whether the sync agent's connection to the upstream is up; always false standalone.",
-        result: ("online", ["type": "boolean"])
+        result: ("online", ["type": "boolean"]),
+        access: .signedIn
       ) { call in .value(.bool(call.session.replica?.isOnline ?? false)) },
       MethodSpec(
         "getSyncStatus",
         summary:
           "The state of replication: mode, connection, queue counts, last push and pull, cursor, next retry and last error. Standalone: mode \"standalone\", nothing queued, nothing yet.",
-        result: ("SyncStatus", EntityMethods.reference("SyncStatus"))
+        result: ("SyncStatus", EntityMethods.reference("SyncStatus")),
+        access: .signedIn
       ) { call in .value(call.session.replica?.syncStatus(call.session) ?? standaloneStatus) },
       MethodSpec(
         "getSyncQueue",
@@ -54,7 +56,8 @@ public enum SyncMethods {
             ],
           ]
         ),
-        errors: [.invalidParams]
+        errors: [.invalidParams],
+        access: .permission(.syncManage)
       ) { call in
         try checkQueueQuery(call.arguments["query"])
         guard call.dataSync.journal != nil else { return .value(["items": [], "total": 0]) }
@@ -86,7 +89,8 @@ public enum SyncMethods {
             ],
           ]
         ),
-        errors: [.invalidParams, .notFound, .relatedRecordsExist, .storageUnavailable]
+        errors: [.invalidParams, .notFound, .relatedRecordsExist, .storageUnavailable],
+        access: .delegates
       ) { call in
         try SyncOperationRunner.run(call, table: table())
       },
@@ -105,7 +109,8 @@ public enum SyncMethods {
             ],
           ]
         ),
-        errors: [.upstreamUnavailable]
+        errors: [.upstreamUnavailable],
+        access: .signedIn
       ) { call in
         guard call.session.replica != nil else {
           return .value(["pushed": 0, "rejected": 0, "remaining": 0])
@@ -128,7 +133,8 @@ public enum SyncMethods {
         ],
         result: ("SyncQueueEntry", EntityMethods.reference("SyncQueueEntry")),
         errors: [.invalidParams, .notFound],
-        idParameter: "mutationId"
+        idParameter: "mutationId",
+        access: .permission(.syncManage)
       ) { call in
         try SyncQueue.retry(call, force: call.arguments.bool("force") == true)
       },
@@ -139,7 +145,8 @@ public enum SyncMethods {
         params: [mutationID],
         result: ("Discarded", ["type": "object"]),
         errors: [.invalidParams, .notFound],
-        idParameter: "mutationId"
+        idParameter: "mutationId",
+        access: .permission(.syncManage)
       ) { call in
         try SyncQueue.discard(call)
       },

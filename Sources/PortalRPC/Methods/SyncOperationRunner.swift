@@ -20,8 +20,8 @@ enum SyncOperationRunner {
       let outer = dataSync.currentMethod
       if outer == "queueSyncOperation" { dataSync.currentMethod = spec.name }
       defer { dataSync.currentMethod = outer }
-      reply = try spec.handler(
-        MethodCall(id: call.id, arguments: arguments, session: call.session))
+      reply = try call.session.perform(
+        spec, MethodCall(id: call.id, arguments: arguments, session: call.session))
     } catch {
       throw relocated(ResponseError(error, idParameter: spec.idParameter), for: type)
     }

@@ -38,6 +38,24 @@ extension ResponseError {
           "detail":
             "the upstream cannot be reached and this workstation does not queue writes (--offline off); nothing was changed",
         ])
+    case AuthError.signInRequired:
+      self = .withDetail(.unauthenticated, "sign in first (login)")
+    case AuthError.invalidCredentials:
+      self = .withDetail(.unauthenticated, "the username, password or token is not valid")
+    case AuthError.locked(let wait):
+      self = ResponseError(
+        .unauthenticated,
+        data: [
+          "detail": "too many failed sign-ins for this username; try again later",
+          "retryAfterMs": JSONValue(wait),
+        ])
+    case AuthError.forbidden(let permission):
+      self = ResponseError(
+        .forbidden,
+        data: [
+          "permission": .string(permission.rawValue),
+          "detail": .string("the signed-in role lacks \(permission.rawValue)"),
+        ])
     case let error as PostgresError:
       // Only a refusal of the statement itself reaches here (a temporary failure is retried);
       // its SQLSTATE says what, and the message, which may quote a value, stays out.

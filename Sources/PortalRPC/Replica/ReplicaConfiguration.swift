@@ -106,50 +106,13 @@ extension ReplicaOptions {
       clientName: clientName ?? ReplicaConfiguration.defaultClientName(directory: directory))
   }
 
-  /// Reads `descriptor` to its end (64 KiB at most), drops one trailing newline, and closes it.
-  /// Errors name the descriptor, never what was read. A descriptor that stays open without
-  /// reaching its end (a pipe whose writer never closes it) is given up after
-  /// `passwordTimeout`, so a start never hangs on it.
+  /// Reads the password from `descriptor` (see `SecretInput.read`).
   static func readPassword(from descriptor: Int32) throws(StartError) -> String {
-    defer { close(descriptor) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    let deadline = ContinuousClock.now + ReplicaConfiguration.passwordTimeout
-    while true {
-      var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-      let left = deadline - .now
-      let milliseconds = Int32(max(0, left.components.seconds * 1000))
-      let ready = poll(&entry, 1, milliseconds)
-      if ready < 0 && errno == EINTR { continue }
-      if ready == 0 {
-        throw StartError(
-          message:
-            "--upstream-password-fd \(descriptor) did not reach its end within \(ReplicaConfiguration.passwordTimeout); give a file or a pipe that is closed after the password"
-        )
-      }
-      let count = read(descriptor, &chunk, chunk.count)
-      if count < 0 && errno == EINTR { continue }
-      if count < 0 {
-        throw StartError(
-          message:
-            "--upstream-password-fd \(descriptor) cannot be read (errno \(errno)); open it for reading, e.g. \(descriptor)<FILE"
-        )
-      }
-      if count == 0 { break }
-      bytes += chunk[0..<count]
-      if bytes.count > 65_536 {
-        throw StartError(message: "--upstream-password-fd \(descriptor) holds more than 64 KiB")
-      }
+    do {
+      return try SecretInput.read(
+        descriptor, flag: "--upstream-password-fd", timeout: ReplicaConfiguration.passwordTimeout)
+    } catch {
+      throw StartError(message: error.message)
     }
-    if bytes.last == 0x0A { bytes.removeLast() }
-    if bytes.last == 0x0D { bytes.removeLast() }
-    guard !bytes.isEmpty else {
-      throw StartError(message: "--upstream-password-fd \(descriptor) gave an empty password")
-    }
-    guard !bytes.contains(0), let password = String(validating: bytes, as: UTF8.self) else {
-      throw StartError(
-        message: "--upstream-password-fd \(descriptor) gave a password that is not UTF-8 text")
-    }
-    return password
   }
 }

@@ -17,10 +17,33 @@ extension Clock {
 }
 
 extension Clock {
+  /// A clock whose time is the ISO 8601 time in the file at `path`, read at every look (for
+  /// tests that move time: token expiry, idle logoff); the system's time while the file is
+  /// missing or unreadable.
+  static func reading(_ path: String) -> Clock {
+    Clock {
+      let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+      guard descriptor >= 0 else { return Clock.system.now() }
+      defer { close(descriptor) }
+      var buffer = [UInt8](repeating: 0, count: 64)
+      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+      guard count > 0 else { return Clock.system.now() }
+      let text = String(decoding: buffer.prefix(count), as: UTF8.self).trimmingSuffix {
+        $0 == "\n" || $0 == " "
+      }
+      return Timestamp(text) ?? Clock.system.now()
+    }
+  }
+}
+
+extension Clock {
   /// The clinic's clock: fixed at `fixed` or running from `start` (`--clock`), else the system's,
   /// with days in `timeZone` (`--timezone`, already checked) or the system's zone.
-  static func clinic(fixed: String?, start: String?, timeZone: String?) -> Clock {
+  static func clinic(fixed: String?, start: String?, timeZone: String?, file: String? = nil)
+    -> Clock
+  {
     var base = fixed.flatMap(Timestamp.init).map(Clock.fixed) ?? Clock.system
+    if let file { base = .reading(file) }
     if let start = start.flatMap(Timestamp.init) {
       let began = Clock.system.now().millisecondsSinceEpoch
       base = Clock {
@@ -37,5 +60,13 @@ extension Clock {
       offset = { _ in 0 }
     }
     return base.inZone(utcOffset: offset)
+  }
+}
+
+extension String {
+  fileprivate func trimmingSuffix(while predicate: (Character) -> Bool) -> String {
+    var text = self
+    while let last = text.last, predicate(last) { text.removeLast() }
+    return text
   }
 }

@@ -129,6 +129,7 @@ public final class Server {
   public func runQueued() {
     var groupStart: (offset: Int, index: Int, mark: Int64)?
     var count = 0
+    if queueHead < queue.count { session.checkSession() }
     while queueHead < queue.count, count < Self.maximumGroupSize, !session.exitRequested {
       let index = queueHead
       let offset = output.count
@@ -148,7 +149,10 @@ public final class Server {
     session.afterCommit = nil
     var committed = true
     do {
+      try session.auditRecorder.appendBeforeCommit(to: session.dataSync.store, due: false)
       try session.dataSync.commit()
+      session.auditRecorder.afterCommit(
+        succeeded: true, directory: session.configuration.dataDirectory)
       if groupStart != nil {
         session.notifier.ringBell()
         session.pushNeeded()
@@ -156,6 +160,8 @@ public final class Server {
     } catch {
       committed = false
       session.dataSync.rollback()
+      session.auditRecorder.afterCommit(
+        succeeded: false, directory: session.configuration.dataDirectory)
       let failure = ResponseError(error)
       session.log.error(
         "a commit failed (code \(failure.code)); its requests are answered with the error")
@@ -270,6 +276,7 @@ public final class Server {
       return .failure(ResponseError(.methodNotFound, data: .object(data)))
     }
     if cancelled { return .failure(ResponseError(.requestCancelled)) }
+    session.beginRequest()
     do {
       let arguments = try Arguments.decode(request.params, for: spec.params)
       runningID = request.id
@@ -279,7 +286,8 @@ public final class Server {
         runningID = nil
       }
       return .success(
-        try spec.handler(MethodCall(id: request.id, arguments: arguments, session: session)))
+        try session.perform(
+          spec, MethodCall(id: request.id, arguments: arguments, session: session)))
     } catch {
       return .failure(ResponseError(error, idParameter: spec.idParameter))
     }
@@ -337,6 +345,8 @@ public final class Server {
 
   /// Another process may have committed: owe this client the notifications for it.
   public func deliverPeerChanges(wokenByWatcher: Bool) {
+    session.checkSession()
+    session.flushAuditIfDue()
     if !wokenByWatcher { turnDayWhileIdle() }
     do {
       if wokenByWatcher {
@@ -377,5 +387,9 @@ public final class Server {
   func serviceReplica() { session.replica?.service(session) }
 
   public var wakeDescriptor: Int32? { session.notifier.wakeDescriptor }
-  public var idleTimeoutMilliseconds: Int32? { session.notifier.idleTimeoutMilliseconds }
+  public var idleTimeoutMilliseconds: Int32? {
+    let peers = session.notifier.idleTimeoutMilliseconds
+    guard let auth = session.authTimeoutMilliseconds else { return peers }
+    return min(peers ?? auth, auth)
+  }
 }

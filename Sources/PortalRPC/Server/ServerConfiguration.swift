@@ -19,12 +19,18 @@ public struct ServerConfiguration: Sendable {
   public var fixedClock: String?
   /// A clock that starts at this time and then runs (`--clock start:…`); nil for the system's.
   public var clockStart: String?
+  /// `--clock file:PATH`: the time is read from this file at every look (tests); nil otherwise.
+  public var clockFile: String?
   /// The clinic's time zone (an IANA name), which decides what "today" is; nil for the system's.
   public var timeZone: String?
   /// How long a write waits for another process's lock.
   public var busyTimeoutMilliseconds: Int32 = 5000
   /// Fault injection: the store refuses to grow past this many pages.
   public var maxStorePages: Int?
+  /// Whether requests need a signed-in staff member (`--auth`).
+  public var authMode: AuthMode = .auto
+  /// Idle logoff and token lifetimes (`--idle-timeout`).
+  public var sessionLimits = SessionLimits()
   /// How to follow the clinic's PostgreSQL (`--upstream`); nil when standalone.
   public var replica: ReplicaConfiguration?
 

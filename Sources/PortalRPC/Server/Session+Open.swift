@@ -14,7 +14,7 @@ extension Session {
   public static func open(configuration: ServerConfiguration) throws -> Session {
     let clock = Clock.clinic(
       fixed: configuration.fixedClock, start: configuration.clockStart,
-      timeZone: configuration.timeZone)
+      timeZone: configuration.timeZone, file: configuration.clockFile)
     let options = Store.Options(
       synchronousFull: configuration.durability == .full,
       busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,

@@ -47,11 +47,20 @@ public final class Session {
   var canWaitAfterCommit = false
   /// Wakes the sync agent when a write queued something for PostgreSQL; nil standalone.
   var replicaPushNeeded: (() -> Void)?
+  /// Who is signed in on this connection, and whether anyone must be.
+  var auth: Authentication
+  /// This connection's audit events on their way to the store's hash chain.
+  let auditRecorder = AuditRecorder()
+  /// The patients a feed method (`getChangesSince`) just showed, for its audit event.
+  var feedTouched: RecordView.Touched?
 
   public init(configuration: ServerConfiguration, dataSync: DataSync<Store>) {
     self.configuration = configuration
     self.log = Log(level: configuration.logLevel)
     self.dataSync = dataSync
+    auth = Authentication(
+      mode: configuration.authMode, limits: configuration.sessionLimits,
+      accounts: (try? dataSync.store.staffCount()) ?? 0)
     dataSync.store.onWriteLock = { [unowned self] () throws(StorageError) in
       try notifier.catchUp(at: output.count)
     }

@@ -89,7 +89,8 @@ public final class StdioTransport {
   private func waitForInputOrPeers() -> Bool {
     var timeout: Int32 = -1
     if let idle = server.idleTimeoutMilliseconds {
-      let due = nextPeerPoll ?? .now + .milliseconds(idle)
+      let soonest = ContinuousClock.now + .milliseconds(idle)
+      let due = nextPeerPoll.map { min($0, soonest) } ?? soonest
       nextPeerPoll = due
       timeout = Replica.milliseconds(until: due)
     } else {

@@ -1,0 +1,131 @@
+internal import Domain
+internal import PortalJSON
+
+/// The one place every call passes, direct or inside a `transaction` or `queueSyncOperation`:
+/// it refuses a call the connection may not make (-32010 before sign-in, -32011 naming the
+/// missing permission), runs it, masks its answer for the role (`RecordView`), and records the
+/// audit event. A method declares what the gate needs in its `MethodSpec.access`.
+///
+/// - SeeAlso: `docs/security.md`, "How a request passes the gate".
+extension Session {
+  func perform(_ spec: MethodSpec, _ call: MethodCall) throws -> Reply {
+    let auth = self.auth
+    guard auth.required || auth.auditing else { return try spec.handler(call) }
+    let access = spec.access
+    let policy = auth.required ? auth.policy : nil
+    if auth.required, !access.isOpen {
+      guard let signedIn = auth.signedIn else {
+        if access.isAudited {
+          audit(spec, access, outcome: .refused, code: ErrorCode.unauthenticated.rawValue)
+        }
+        throw AuthError.signInRequired
+      }
+      if let missing = refusal(access, call.arguments, signedIn.policy) {
+        audit(
+          spec, access, outcome: .refused, code: ErrorCode.forbidden.rawValue,
+          permission: missing.rawValue)
+        throw AuthError.forbidden(missing)
+      }
+    }
+    let reply: Reply
+    do {
+      reply = try spec.handler(call)
+    } catch {
+      if access.isAudited {
+        audit(spec, access, outcome: .error, code: ResponseError(error).code.rawValue)
+      }
+      throw error
+    }
+    switch access {
+    case .reads(let kind, let shape, _), .writes(let kind, let shape, _):
+      let (shown, touched) = try RecordView(kind: kind, shape: shape, policy: policy).apply(
+        to: reply)
+      audit(spec, access, outcome: .ok, touched: touched)
+      return shown
+    case .permission, .feed:
+      audit(spec, access, outcome: .ok, touched: feedTouched ?? RecordView.Touched())
+      feedTouched = nil
+      return reply
+    case .open, .signedIn, .delegates:
+      return reply
+    }
+  }
+
+  /// The permission `access` needs that `policy` lacks for these arguments: the method's own,
+  /// a masked field written, filtered or sorted on, or a type of a whole chart.
+  private func refusal(_ access: MethodAccess, _ arguments: Arguments, _ policy: AccessPolicy)
+    -> Permission?
+  {
+    if let needed = access.permission, !policy.role.has(needed) { return needed }
+    switch access {
+    case .writes(let kind, _, let fields?):
+      return arguments.object(fields).flatMap { record in
+        policy.refusal(writing: kind, fields: record.map(\.key))
+      }
+    case .reads(let kind, _, let query?):
+      guard let query = arguments.object(query) else { return nil }
+      var named = query["filter"]?.objectValue.map { $0.map(\.key) } ?? []
+      for key in query["sort"]?.arrayValue ?? [] {
+        if let field = key["field"]?.stringValue { named.append(field) }
+      }
+      return policy.refusal(reading: kind, fields: named)
+    case .reads(_, .chart, _):
+      return EntityKind.all.lazy.filter(\.belongsToPatient).map { Permission.read($0.name) }
+        .first { !policy.role.has($0) }
+    default:
+      return nil
+    }
+  }
+
+  /// Records one audit event for a call of `spec` by the signed-in staff member.
+  func audit(
+    _ spec: MethodSpec, _ access: MethodAccess, outcome: AuditEvent.Outcome, code: Int? = nil,
+    permission: String? = nil, touched: RecordView.Touched = RecordView.Touched()
+  ) {
+    guard auth.auditing else { return }
+    var entityType: String?
+    switch access {
+    case .reads(let kind, _, _), .writes(let kind, _, _): entityType = kind.rawValue
+    default: break
+    }
+    recordAudit(
+      method: spec.name, outcome: outcome, code: code, permission: permission,
+      entityType: entityType, touched: touched)
+  }
+
+  /// Records an audit event by this client, attributed to `actor`: the signed-in staff member
+  /// (the default), or the account a sign-in named (nil: an unknown one).
+  func recordAudit(
+    method: String, outcome: AuditEvent.Outcome, code: Int? = nil, permission: String? = nil,
+    entityType: String? = nil, touched: RecordView.Touched = RecordView.Touched(),
+    actor: AuditActor = .signedIn
+  ) {
+    guard auth.auditing else { return }
+    let staff: StaffMember?
+    switch actor {
+    case .signedIn: staff = auth.signedIn?.member
+    case .account(let member): staff = member
+    }
+    auditRecorder.record(
+      AuditEvent(
+        time: clock.now(), staffID: staff?.id, username: staff?.username, role: staff?.role,
+        method: method, outcome: outcome, code: code, permission: permission,
+        entityType: entityType, ids: touched.ids, patientIDs: touched.patientIDs,
+        client: clientInfo?["name"]?.stringValue))
+  }
+}
+
+extension MethodAccess {
+  var isOpen: Bool {
+    if case .open = self { return true }
+    return false
+  }
+}
+
+/// Who an audit event is about.
+enum AuditActor {
+  /// The staff member signed in on the connection, if any.
+  case signedIn
+  /// The account a sign-in named (nil when it named none that exists).
+  case account(StaffMember?)
+}

@@ -1,0 +1,79 @@
+internal import Domain
+internal import Storage
+
+#if canImport(Glibc)
+  internal import Glibc
+#elseif canImport(Darwin)
+  internal import Darwin
+#endif
+
+/// Collects this connection's audit events and appends them to the store's hash chain: with the
+/// group of requests that wrote (so a write's event commits in the write's own transaction, and
+/// the reads of that group ride along), or, for a run of reads only, at most every
+/// `flushInterval` or `flushCount` events, in a transaction of their own. A crash can lose at
+/// most that window of read events, never a write's. After each commit the head file beside the
+/// store moves forward.
+///
+/// - SeeAlso: `docs/security.md`, "Audit".
+final class AuditRecorder {
+  static let flushCount = 1000
+  static let flushIntervalMilliseconds: Int64 = 100
+
+  private var pending: [AuditEvent] = []
+  /// Events appended in the transaction now committing; back to `pending` if it fails.
+  private var committing: [AuditEvent] = []
+  private var committingHead: AuditHead?
+  /// When the oldest pending event was recorded (monotonic milliseconds).
+  private var oldestPendingAt: Int64?
+
+  var isEmpty: Bool { pending.isEmpty }
+
+  func record(_ event: AuditEvent) {
+    if pending.isEmpty { oldestPendingAt = Self.monotonicMilliseconds() }
+    pending.append(event)
+  }
+
+  /// True when the pending read events must be written now.
+  var isDue: Bool {
+    guard let oldestPendingAt else { return false }
+    return pending.count >= Self.flushCount
+      || Self.monotonicMilliseconds() - oldestPendingAt >= Self.flushIntervalMilliseconds
+  }
+
+  /// Milliseconds until the pending events are due, if any wait.
+  var millisecondsUntilDue: Int64? {
+    guard let oldestPendingAt else { return nil }
+    return max(0, oldestPendingAt + Self.flushIntervalMilliseconds - Self.monotonicMilliseconds())
+  }
+
+  /// Right before a commit: appends the pending events when the transaction writes anyway, or
+  /// when they are due (then taking the write lock for them).
+  func appendBeforeCommit(to store: Store, due: Bool) throws(StorageError) {
+    guard !pending.isEmpty, store.isWriting || due || isDue else { return }
+    committingHead = try store.appendAudit(pending)
+    committing = pending
+    pending.removeAll(keepingCapacity: true)
+    oldestPendingAt = nil
+  }
+
+  /// After the commit: moves the head file forward, or puts the events back to be tried again.
+  func afterCommit(succeeded: Bool, directory: String?) {
+    defer {
+      committing.removeAll(keepingCapacity: true)
+      committingHead = nil
+    }
+    guard !committing.isEmpty else { return }
+    if succeeded {
+      if let directory, let head = committingHead { AuditHeadFile.advance(directory, to: head) }
+    } else {
+      pending.insert(contentsOf: committing, at: 0)
+      if oldestPendingAt == nil { oldestPendingAt = Self.monotonicMilliseconds() }
+    }
+  }
+
+  static func monotonicMilliseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+  }
+}

@@ -1,0 +1,90 @@
+internal import Domain
+internal import PortalJSON
+internal import Storage
+
+/// The session's side of sign-in that the server loop drives: ending a session that idled out,
+/// expired or was revoked (with `auth/expired`), and writing the audit log at each commit.
+extension Session {
+  static let authExpiredMethod = "auth/expired"
+
+  /// Before a request runs: ends the session if it is over, then counts the request as activity.
+  func beginRequest() {
+    guard auth.signedIn != nil else { return }
+    let now = clock.now().millisecondsSinceEpoch
+    if let ending = auth.ending(at: now) {
+      endSession(ending)
+    } else {
+      auth.touch(now)
+    }
+  }
+
+  /// At the start of a group and while idle: ends a session that is over, here or because
+  /// another process revoked its token; turns auth on when another process made the first
+  /// account.
+  func checkSession() {
+    guard auth.mode != .off || auth.signedIn != nil || !auth.auditing else { return }
+    if let ending = auth.ending(at: clock.now().millisecondsSinceEpoch) {
+      endSession(ending)
+      return
+    }
+    do {
+      if try auth.revoked(in: dataSync.store) { endSession(.revoked) }
+    } catch {
+      log.warn("the session could not be checked against the store (\(ResponseError(error).code))")
+    }
+  }
+
+  /// Signs the connection out and tells the client why, before anything else it is sent.
+  func endSession(_ ending: Authentication.Ending) {
+    guard let signedIn = auth.signedIn else { return }
+    auth.signOut()
+    recordAudit(
+      method: "session." + ending.rawValue, outcome: .ok, actor: .account(signedIn.member))
+    output.writeRaw("{\"jsonrpc\":\"2.0\",\"method\":\"auth/expired\",\"params\":{\"reason\":")
+    output.writeString(ending.rawValue)
+    output.writeRaw("}}\n")
+  }
+
+  /// Milliseconds until the server must look at the session or the audit buffer again, if ever.
+  var authTimeoutMilliseconds: Int32? {
+    let sessionDue = auth.millisecondsUntilDue(at: clock.now().millisecondsSinceEpoch).map {
+      // A signed-in session is looked at once a second at least: another process may revoke it,
+      // and a test's clock may jump.
+      min($0, 1000)
+    }
+    let due = [sessionDue, auditRecorder.millisecondsUntilDue].compactMap { $0 }.min()
+    return due.map { Int32(clamping: max($0, 1)) }
+  }
+
+  /// While idle: writes read events that are due in a transaction of their own.
+  func flushAuditIfDue() {
+    guard auditRecorder.isDue else { return }
+    let offset = output.count
+    let mark = notifier.mark
+    do {
+      try auditRecorder.appendBeforeCommit(to: dataSync.store, due: true)
+      try dataSync.commit()
+      auditRecorder.afterCommit(succeeded: true, directory: configuration.dataDirectory)
+    } catch {
+      dataSync.rollback()
+      auditRecorder.afterCommit(succeeded: false, directory: configuration.dataDirectory)
+      output.truncate(to: offset)
+      owed.removeAll { $0.offset >= offset }
+      notifier.mark = mark
+      log.warn("audit events could not be written yet (code \(ResponseError(error).code)); retried")
+    }
+  }
+
+  /// At the end of input: whatever audit events wait are written before the process exits.
+  public func finishAudit() {
+    guard !auditRecorder.isEmpty else { return }
+    do {
+      try auditRecorder.appendBeforeCommit(to: dataSync.store, due: true)
+      try dataSync.commit()
+      auditRecorder.afterCommit(succeeded: true, directory: configuration.dataDirectory)
+    } catch {
+      dataSync.rollback()
+      log.error("audit events could not be written at exit (code \(ResponseError(error).code))")
+    }
+  }
+}
