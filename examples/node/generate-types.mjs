@@ -38,6 +38,7 @@ const NOTIFICATION_TYPES = {
   'sync/status': 'SyncStatusNotification',
   'sync/rejected': 'SyncRejectedNotification',
   'sync/progress': 'SyncProgressNotification',
+  'auth/expired': 'AuthExpiredNotification',
 };
 
 /** The note on every money field (a number that is a multiple of 0.01). */
@@ -471,7 +472,7 @@ function typeOf(schema, ctx) {
   if ('const' in schema) return literal(schema.const);
   if (schema.enum) return union(schema.enum.map(literal));
   const variants = schema.anyOf ?? schema.oneOf;
-  if (variants) return union(variants.map((variant) => typeOf(variant, ctx)));
+  if (variants) return variantsType(variants, ctx);
   if (Array.isArray(schema.type)) return union(schema.type.map((type) => typeOf({ ...schema, type }, ctx)));
   switch (schema.type) {
     case 'string':
@@ -490,6 +491,22 @@ function typeOf(schema, ctx) {
     default:
       return 'unknown';
   }
+}
+
+/**
+ * The union of a schema's variants. When two or more are objects of their own, each gets a name
+ * from the keys it requires (CredentialsWithUsernameAndPassword, CredentialsWithToken), and the
+ * union is declared under the name a single object would have had (Credentials).
+ */
+function variantsType(variants, ctx) {
+  const inline = variants.filter((variant) => variant.type === 'object' && variant.properties);
+  if (inline.length < 2) return union(variants.map((variant) => typeOf(variant, ctx)));
+  const named = (variant) =>
+    inline.includes(variant) ? { ...ctx, prop: `${ctx.prop}With${variant.required.map(pascal).join('And')}` } : ctx;
+  const type = union(variants.map((variant) => typeOf(variant, named(variant))));
+  const name = ctx.owner ? `${ctx.owner}.${pascal(ctx.prop)}` : pascal(ctx.prop);
+  ctx.nested.add(name, [`export type ${name.split('.').pop()} = ${type};`]);
+  return name;
 }
 
 function objectType(schema, ctx) {

@@ -15,6 +15,13 @@ export const methods = [
   { name: "ping", notification: false, params: [] },
   { name: "rpc.discover", notification: false, params: [] },
   { name: "$/cancelRequest", notification: true, params: [{ name: "id", required: true }] },
+  { name: "login", notification: false, params: [{ name: "credentials", required: true }] },
+  { name: "logout", notification: false, params: [] },
+  { name: "refreshToken", notification: false, params: [{ name: "refreshToken", required: false }] },
+  { name: "isAuthenticated", notification: false, params: [] },
+  { name: "hasPermission", notification: false, params: [{ name: "permission", required: true }] },
+  { name: "getUser", notification: false, params: [] },
+  { name: "getAuditLog", notification: false, params: [{ name: "query", required: false }] },
   { name: "addPatient", notification: false, params: [{ name: "patient", required: true }] },
   { name: "syncPatientData", notification: false, params: [{ name: "patientId", required: true }, { name: "updates", required: true }, { name: "expectedVersion", required: false }] },
   { name: "deletePatient", notification: false, params: [{ name: "patientId", required: true }, { name: "cascade", required: false }] },
@@ -88,7 +95,7 @@ export const methods = [
 ];
 
 /** The notifications the server may send (the sync/* ones only as a replica). */
-export const notifications = ["dataSync/changed", "sync/status", "sync/rejected", "sync/progress"];
+export const notifications = ["dataSync/changed", "sync/status", "sync/rejected", "sync/progress", "auth/expired"];
 
 /** Every error code the server answers with, by name. */
 export const errorCodes = {
@@ -116,31 +123,34 @@ export const entityTypes = ["patient", "appointment", "messageThread", "prescrip
  * of a JSON Pointer. Any other key in a path may be a value sent by mistake as a key.
  */
 export const fieldNames = [
-  "activePrescriptions", "activities", "address", "agent", "allergies", "amount", "appointment",
-  "appointmentId", "appointments", "approvedAmount", "assignedDoctor", "assignedTo", "attempts",
-  "billing", "capabilities", "carePlan", "carePlanId", "carePlans", "cascade", "category", "cause",
-  "change", "changes", "claim", "claimId", "claimNumber", "clientInfo", "code", "condition",
-  "conditions", "contains", "createdAt", "createdBy", "cursor", "data", "dataDir", "date",
-  "deleted", "denialReason", "description", "diagnosisCodes", "direction", "dob", "doctorId",
-  "doctorName", "document", "documentId", "documents", "done", "dosage", "dueDate",
-  "durationMinutes", "email", "emergencyContact", "endDate", "entity", "entityId", "entityType",
-  "eq", "error", "expectedVersion", "field", "fields", "fileName", "filter", "force", "frequency",
-  "from", "goals", "group", "gt", "gte", "hasMore", "id", "in", "insurance", "insuranceClaims",
-  "items", "lastError", "lastMessageTime", "lastPayment", "lastPullAt", "lastPushAt",
-  "lastSequence", "lastVisit", "limit", "location", "lt", "lte", "medicalHistory", "medication",
-  "medications", "memberId", "message", "messageThreads", "messages", "meta", "method", "methods",
-  "mimeType", "mode", "mutationId", "name", "ne", "nextAppointment", "nextAttemptAt", "nextCursor",
-  "nextRetryAt", "notes", "notifications", "online", "operation", "operations", "origin",
-  "outstandingBalance", "paidAmount", "params", "patient", "patientEmail", "patientId",
-  "patientName", "paymentHistory", "pendingDocuments", "pharmacy", "phase", "phone", "prescribedBy",
-  "prescribedDate", "prescription", "prescriptionId", "prescriptions", "priority", "procedureCodes",
-  "protocolVersion", "provider", "pushed", "quantity", "query", "queueDepth", "quickStats",
-  "recentActivity", "refills", "rejected", "related", "relationship", "remaining", "removed",
-  "result", "route", "sender", "sequence", "serverInfo", "serviceDate", "sizeBytes", "sort",
+  "activePrescriptions", "activities", "address", "after", "agent", "allergies", "amount",
+  "appointment", "appointmentId", "appointments", "approvedAmount", "assignedDoctor", "assignedTo",
+  "attempts", "billing", "capabilities", "carePlan", "carePlanId", "carePlans", "cascade",
+  "category", "cause", "change", "changes", "claim", "claimId", "claimNumber", "client",
+  "clientInfo", "code", "condition", "conditions", "contains", "createdAt", "createdBy",
+  "credentials", "cursor", "data", "dataDir", "date", "deleted", "denialReason", "description",
+  "diagnosisCodes", "direction", "dob", "doctorId", "doctorName", "document", "documentId",
+  "documents", "done", "dosage", "dueDate", "durationMinutes", "email", "emergencyContact",
+  "endDate", "entity", "entityId", "entityType", "eq", "error", "events", "expectedVersion",
+  "expiresAt", "field", "fields", "fileName", "filter", "force", "frequency", "from", "goals",
+  "group", "gt", "gte", "hasMore", "id", "ids", "in", "insurance", "insuranceClaims", "items",
+  "lastError", "lastMessageTime", "lastPayment", "lastPullAt", "lastPushAt", "lastSequence",
+  "lastVisit", "limit", "location", "lt", "lte", "medicalHistory", "medication", "medications",
+  "memberId", "message", "messageThreads", "messages", "meta", "method", "methods", "mimeType",
+  "mode", "mutationId", "name", "ne", "nextAppointment", "nextAttemptAt", "nextCursor",
+  "nextRetryAt", "notes", "notifications", "online", "operation", "operations", "origin", "outcome",
+  "outstandingBalance", "paidAmount", "params", "password", "patient", "patientEmail", "patientId",
+  "patientIds", "patientName", "paymentHistory", "pendingDocuments", "permission", "permissions",
+  "pharmacy", "phase", "phone", "prescribedBy", "prescribedDate", "prescription", "prescriptionId",
+  "prescriptions", "priority", "procedureCodes", "protocolVersion", "provider", "pushed",
+  "quantity", "query", "queueDepth", "quickStats", "reason", "recentActivity", "refills",
+  "refreshToken", "rejected", "related", "relationship", "remaining", "removed", "result", "role",
+  "route", "sender", "seq", "sequence", "serverInfo", "serviceDate", "sizeBytes", "sort", "staffId",
   "startDate", "state", "status", "subject", "submittedDate", "subscriptionId", "targetDate",
-  "text", "thread", "threadId", "time", "timestamp", "title", "total", "totalAppointments",
-  "transaction", "transactionId", "transactions", "type", "unreadMessages", "updatedAt", "updates",
-  "uploadDate", "uploadedBy", "upstreamSequence", "version",
+  "text", "thread", "threadId", "time", "timestamp", "title", "to", "token", "total",
+  "totalAppointments", "transaction", "transactionId", "transactions", "type", "unreadMessages",
+  "updatedAt", "updates", "uploadDate", "uploadedBy", "upstreamSequence", "user", "username",
+  "version",
 ];
 
 /** The fields that hold money (a number with at most two decimals), wherever they appear. */

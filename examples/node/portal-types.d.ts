@@ -785,6 +785,53 @@ export interface SyncOperation {
   timestamp?: string;
 }
 
+export interface User {
+  id: number;
+  username: string;
+  name: string;
+  role: string;
+  permissions: string[];
+}
+
+export interface Login {
+  user: User;
+  /** Lets another window log in (login({token})). */
+  token: string;
+  refreshToken: string;
+  /** @format date-time */
+  expiresAt: string;
+}
+
+export interface AuditQuery {
+  staffId?: number;
+  patientId?: string;
+  entityType?: string;
+  method?: string;
+  /** @format date-time */
+  from?: string;
+  /** @format date-time */
+  to?: string;
+  after?: number;
+  /** @default 100 */
+  limit?: number;
+}
+
+export interface AuditEvent {
+  seq: number;
+  time: string;
+  staffId?: number;
+  username?: string;
+  role?: string;
+  method: string;
+  outcome: "ok" | "error" | "refused" | "failed" | "locked";
+  code?: number;
+  permission?: string;
+  entityType?: string;
+  ids?: (string | number)[];
+  patientIds?: string[];
+  client?: string;
+}
+
 export interface Change {
   sequence: number;
   entityType: "patient" | "appointment" | "messageThread" | "prescription" | "document" | "carePlan" | "transaction" | "insuranceClaim";
@@ -843,12 +890,18 @@ export interface SyncProgressNotification {
   total: number;
 }
 
+/** auth/expired: The connection was signed out by itself: idle past --idle-timeout (reason idle), its token expired (expired), or its sign-in was ended elsewhere: a logout, a password reset, a role change or a disabled account (revoked). Requests then answer -32010 until the next login. */
+export interface AuthExpiredNotification {
+  reason: "idle" | "expired" | "revoked";
+}
+
 /** The params of each notification the server sends, by method name. */
 export interface PortalNotifications {
   "dataSync/changed": ChangeNotification;
   "sync/status": SyncStatusNotification;
   "sync/rejected": SyncRejectedNotification;
   "sync/progress": SyncProgressNotification;
+  "auth/expired": AuthExpiredNotification;
 }
 
 // MARK: - Errors (openrpc.json components.errors)
@@ -910,6 +963,28 @@ export namespace InitializeResult {
     methods?: string[];
     notifications?: string[];
   }
+}
+
+export interface CredentialsWithUsernameAndPassword {
+  username: string;
+  password: string;
+}
+
+export interface CredentialsWithToken {
+  token: string;
+}
+
+export type Credentials = CredentialsWithUsernameAndPassword | CredentialsWithToken;
+
+export interface Tokens {
+  token: string;
+  refreshToken: string;
+  /** @format date-time */
+  expiresAt: string;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
 }
 
 export interface PatientPage {
@@ -1084,6 +1159,39 @@ export interface PortalMethods {
    * @param id The id of the request to cancel.
    */
   "$/cancelRequest"(id: string | number | null): Promise<void>;
+  /**
+   * Signs this connection in with a username and password, or with a token another window of the same person got (that window's sign-in is joined, so a logout anywhere ends both). An unknown user and a wrong password get the same answer; after 5 failures in a row a username must wait, twice as long after each further failure.
+   * Errors: InvalidParams, Unauthenticated, StorageUnavailable.
+   * @param credentials {username, password} or {token}.
+   */
+  login(credentials: Credentials): Promise<Login>;
+  /**
+   * Signs out: this sign-in's tokens are revoked everywhere, so every window that joined it is signed out too.
+   * Errors: StorageUnavailable.
+   */
+  logout(): Promise<null>;
+  /**
+   * A new token pair for the same sign-in. Given a refresh token, it is spent and signs this connection in; without one, the connection must be signed in.
+   * Errors: Unauthenticated, StorageUnavailable.
+   * @param refreshToken The refresh token login or refreshToken gave.
+   */
+  refreshToken(refreshToken?: string): Promise<Tokens>;
+  /** True when a staff member is signed in on this connection. */
+  isAuthenticated(): Promise<boolean>;
+  /**
+   * True when the signed-in staff member's role grants the permission (false when nobody is signed in).
+   * Errors: InvalidParams.
+   * @param permission <entityType>:read|write, medicalHistory:read, billingAmounts:read, audit:read, users:manage or sync:manage.
+   */
+  hasPermission(permission: "patient:read" | "patient:write" | "appointment:read" | "appointment:write" | "messageThread:read" | "messageThread:write" | "prescription:read" | "prescription:write" | "document:read" | "document:write" | "carePlan:read" | "carePlan:write" | "transaction:read" | "transaction:write" | "insuranceClaim:read" | "insuranceClaim:write" | "medicalHistory:read" | "billingAmounts:read" | "audit:read" | "users:manage" | "sync:manage"): Promise<boolean>;
+  /** The signed-in staff member, or null. */
+  getUser(): Promise<User | null>;
+  /**
+   * Audit events, oldest first, filtered by staff member, patient, entity type, method and time; page with after (the last seq seen). Events hold ids, never values.
+   * Errors: InvalidParams.
+   * @param query {staffId?, patientId?, entityType?, method?, from?, to?, after?, limit?}
+   */
+  getAuditLog(query?: AuditQuery): Promise<AuditPage>;
   /**
    * Adds a Patient; the server assigns its id and the fields it keeps.
    * Errors: InvalidParams, NotFound, StorageUnavailable.
@@ -1548,6 +1656,13 @@ export interface PortalParams {
   ping: Record<string, never>;
   "rpc.discover": Record<string, never>;
   "$/cancelRequest": { id: string | number | null };
+  login: { credentials: Credentials };
+  logout: Record<string, never>;
+  refreshToken: { refreshToken?: string };
+  isAuthenticated: Record<string, never>;
+  hasPermission: { permission: "patient:read" | "patient:write" | "appointment:read" | "appointment:write" | "messageThread:read" | "messageThread:write" | "prescription:read" | "prescription:write" | "document:read" | "document:write" | "carePlan:read" | "carePlan:write" | "transaction:read" | "transaction:write" | "insuranceClaim:read" | "insuranceClaim:write" | "medicalHistory:read" | "billingAmounts:read" | "audit:read" | "users:manage" | "sync:manage" };
+  getUser: Record<string, never>;
+  getAuditLog: { query?: AuditQuery };
   addPatient: { patient: NewPatient };
   syncPatientData: { patientId: string | number; updates: PatientUpdates; expectedVersion?: number };
   deletePatient: { patientId: string | number; cascade?: boolean };

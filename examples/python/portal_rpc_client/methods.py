@@ -31,8 +31,15 @@ from .types import (
     SyncStatus,
     SyncQueueEntry,
     SyncOperation,
+    User,
+    Login,
+    AuditQuery,
     InitializeClientInfo,
     InitializeResult,
+    LoginCredentials,
+    Tokens,
+    HasPermissionPermission,
+    AuditPage,
     PatientPage,
     AppointmentPage,
     MessageThreadPage,
@@ -108,6 +115,46 @@ class PortalMethods(ABC):
         next check if it is long running; it then answers -32800.
         """
         self.notify("$/cancelRequest", [id])
+
+    def login(self, credentials: LoginCredentials) -> Login:
+        """Signs this connection in with a username and password, or with a token another window
+        of the same person got (that window's sign-in is joined, so a logout anywhere ends
+        both). An unknown user and a wrong password get the same answer; after 5 failures in a
+        row a username must wait, twice as long after each further failure.
+        """
+        return self.call("login", [credentials])
+
+    def logout(self) -> None:
+        """Signs out: this sign-in's tokens are revoked everywhere, so every window that joined
+        it is signed out too.
+        """
+        return self.call("logout")
+
+    def refreshToken(self, refreshToken: str | None = None) -> Tokens:
+        """A new token pair for the same sign-in. Given a refresh token, it is spent and signs
+        this connection in; without one, the connection must be signed in.
+        """
+        return self.call("refreshToken", _positional([], refreshToken))
+
+    def isAuthenticated(self) -> bool:
+        """True when a staff member is signed in on this connection."""
+        return self.call("isAuthenticated")
+
+    def hasPermission(self, permission: HasPermissionPermission) -> bool:
+        """True when the signed-in staff member's role grants the permission (false when nobody
+        is signed in).
+        """
+        return self.call("hasPermission", [permission])
+
+    def getUser(self) -> User | None:
+        """The signed-in staff member, or null."""
+        return self.call("getUser")
+
+    def getAuditLog(self, query: AuditQuery | None = None) -> AuditPage:
+        """Audit events, oldest first, filtered by staff member, patient, entity type, method and
+        time; page with after (the last seq seen). Events hold ids, never values.
+        """
+        return self.call("getAuditLog", _positional([], query))
 
     def addPatient(self, patient: NewPatient) -> Patient:
         """Adds a Patient; the server assigns its id and the fields it keeps."""
@@ -614,17 +661,18 @@ class PortalMethods(ABC):
 # Every method of the interface.
 METHOD_NAMES: frozenset[str] = frozenset(
     {
-        "initialize", "shutdown", "exit", "ping", "rpc.discover", "$/cancelRequest", "addPatient",
-        "syncPatientData", "deletePatient", "getPatient", "getPatients", "addAppointment",
-        "syncAppointmentData", "deleteAppointment", "getAppointment", "getAppointments",
-        "getPatientAppointments", "addMessageThread", "syncMessageData", "deleteMessageThread",
-        "getMessageThread", "getMessageThreads", "getPatientMessages", "addPrescription",
-        "syncPrescriptionData", "deletePrescription", "getPrescription", "getPrescriptions",
-        "getPatientPrescriptions", "addDocument", "syncDocumentData", "deleteDocument",
-        "getDocument", "getDocuments", "getPatientDocuments", "addCarePlan", "syncCarePlanData",
-        "deleteCarePlan", "getCarePlan", "getCarePlans", "getPatientCarePlans", "addTransaction",
-        "syncTransactionData", "deleteTransaction", "getTransaction", "getTransactions",
-        "getPatientTransactions", "addInsuranceClaim", "syncInsuranceClaimData",
+        "initialize", "shutdown", "exit", "ping", "rpc.discover", "$/cancelRequest", "login",
+        "logout", "refreshToken", "isAuthenticated", "hasPermission", "getUser", "getAuditLog",
+        "addPatient", "syncPatientData", "deletePatient", "getPatient", "getPatients",
+        "addAppointment", "syncAppointmentData", "deleteAppointment", "getAppointment",
+        "getAppointments", "getPatientAppointments", "addMessageThread", "syncMessageData",
+        "deleteMessageThread", "getMessageThread", "getMessageThreads", "getPatientMessages",
+        "addPrescription", "syncPrescriptionData", "deletePrescription", "getPrescription",
+        "getPrescriptions", "getPatientPrescriptions", "addDocument", "syncDocumentData",
+        "deleteDocument", "getDocument", "getDocuments", "getPatientDocuments", "addCarePlan",
+        "syncCarePlanData", "deleteCarePlan", "getCarePlan", "getCarePlans", "getPatientCarePlans",
+        "addTransaction", "syncTransactionData", "deleteTransaction", "getTransaction",
+        "getTransactions", "getPatientTransactions", "addInsuranceClaim", "syncInsuranceClaimData",
         "deleteInsuranceClaim", "getInsuranceClaim", "getInsuranceClaims",
         "getPatientInsuranceClaims", "updatePatientRelatedData", "updateAppointmentRelatedData",
         "appendMessage", "transaction", "subscribeToUpdates", "unsubscribeFromUpdates",
@@ -650,32 +698,34 @@ ENTITY_TYPES: frozenset[str] = frozenset(
 # JSON Pointer. Any other key in a path may be a value sent as a key.
 FIELD_NAMES: frozenset[str] = frozenset(
     {
-        "activePrescriptions", "activities", "address", "agent", "allergies", "amount",
+        "activePrescriptions", "activities", "address", "after", "agent", "allergies", "amount",
         "appointment", "appointmentId", "appointments", "approvedAmount", "assignedDoctor",
         "assignedTo", "attempts", "billing", "capabilities", "carePlan", "carePlanId", "carePlans",
         "cascade", "category", "cause", "change", "changes", "claim", "claimId", "claimNumber",
-        "clientInfo", "code", "condition", "conditions", "contains", "createdAt", "createdBy",
-        "cursor", "data", "dataDir", "date", "deleted", "denialReason", "description",
-        "diagnosisCodes", "direction", "dob", "doctorId", "doctorName", "document", "documentId",
-        "documents", "done", "dosage", "dueDate", "durationMinutes", "email", "emergencyContact",
-        "endDate", "entity", "entityId", "entityType", "eq", "error", "expectedVersion", "field",
-        "fields", "fileName", "filter", "force", "frequency", "from", "goals", "group", "gt", "gte",
-        "hasMore", "id", "in", "insurance", "insuranceClaims", "items", "lastError",
-        "lastMessageTime", "lastPayment", "lastPullAt", "lastPushAt", "lastSequence", "lastVisit",
-        "limit", "location", "lt", "lte", "medicalHistory", "medication", "medications", "memberId",
-        "message", "messageThreads", "messages", "meta", "method", "methods", "mimeType", "mode",
-        "mutationId", "name", "ne", "nextAppointment", "nextAttemptAt", "nextCursor", "nextRetryAt",
-        "notes", "notifications", "online", "operation", "operations", "origin",
-        "outstandingBalance", "paidAmount", "params", "patient", "patientEmail", "patientId",
-        "patientName", "paymentHistory", "pendingDocuments", "pharmacy", "phase", "phone",
-        "prescribedBy", "prescribedDate", "prescription", "prescriptionId", "prescriptions",
-        "priority", "procedureCodes", "protocolVersion", "provider", "pushed", "quantity", "query",
-        "queueDepth", "quickStats", "recentActivity", "refills", "rejected", "related",
-        "relationship", "remaining", "removed", "result", "route", "sender", "sequence",
-        "serverInfo", "serviceDate", "sizeBytes", "sort", "startDate", "state", "status", "subject",
-        "submittedDate", "subscriptionId", "targetDate", "text", "thread", "threadId", "time",
-        "timestamp", "title", "total", "totalAppointments", "transaction", "transactionId",
-        "transactions", "type", "unreadMessages", "updatedAt", "updates", "uploadDate",
-        "uploadedBy", "upstreamSequence", "version",
+        "client", "clientInfo", "code", "condition", "conditions", "contains", "createdAt",
+        "createdBy", "credentials", "cursor", "data", "dataDir", "date", "deleted", "denialReason",
+        "description", "diagnosisCodes", "direction", "dob", "doctorId", "doctorName", "document",
+        "documentId", "documents", "done", "dosage", "dueDate", "durationMinutes", "email",
+        "emergencyContact", "endDate", "entity", "entityId", "entityType", "eq", "error", "events",
+        "expectedVersion", "expiresAt", "field", "fields", "fileName", "filter", "force",
+        "frequency", "from", "goals", "group", "gt", "gte", "hasMore", "id", "ids", "in",
+        "insurance", "insuranceClaims", "items", "lastError", "lastMessageTime", "lastPayment",
+        "lastPullAt", "lastPushAt", "lastSequence", "lastVisit", "limit", "location", "lt", "lte",
+        "medicalHistory", "medication", "medications", "memberId", "message", "messageThreads",
+        "messages", "meta", "method", "methods", "mimeType", "mode", "mutationId", "name", "ne",
+        "nextAppointment", "nextAttemptAt", "nextCursor", "nextRetryAt", "notes", "notifications",
+        "online", "operation", "operations", "origin", "outcome", "outstandingBalance",
+        "paidAmount", "params", "password", "patient", "patientEmail", "patientId", "patientIds",
+        "patientName", "paymentHistory", "pendingDocuments", "permission", "permissions",
+        "pharmacy", "phase", "phone", "prescribedBy", "prescribedDate", "prescription",
+        "prescriptionId", "prescriptions", "priority", "procedureCodes", "protocolVersion",
+        "provider", "pushed", "quantity", "query", "queueDepth", "quickStats", "reason",
+        "recentActivity", "refills", "refreshToken", "rejected", "related", "relationship",
+        "remaining", "removed", "result", "role", "route", "sender", "seq", "sequence",
+        "serverInfo", "serviceDate", "sizeBytes", "sort", "staffId", "startDate", "state", "status",
+        "subject", "submittedDate", "subscriptionId", "targetDate", "text", "thread", "threadId",
+        "time", "timestamp", "title", "to", "token", "total", "totalAppointments", "transaction",
+        "transactionId", "transactions", "type", "unreadMessages", "updatedAt", "updates",
+        "uploadDate", "uploadedBy", "upstreamSequence", "user", "username", "version",
     }
 )

@@ -1080,6 +1080,58 @@ class SyncOperation(TypedDict):
     timestamp: NotRequired[str]
 
 
+class User(TypedDict):
+    id: int
+    username: str
+    name: str
+    role: str
+    permissions: list[str]
+
+
+class Login(TypedDict):
+    user: User
+    # Lets another window log in (login({token})).
+    token: str
+    refreshToken: str
+    expiresAt: str
+
+
+AuditQuery = TypedDict(
+    "AuditQuery",
+    {
+        "staffId": int,
+        "patientId": str,
+        "entityType": str,
+        "method": str,
+        "from": str,
+        "to": str,
+        "after": int,
+        #  Default: 100.
+        "limit": int,
+    },
+    total=False,
+)
+
+
+AuditEventOutcome = Literal["ok", "error", "refused", "failed", "locked"]
+
+
+class AuditEvent(TypedDict):
+    seq: int
+    time: str
+    staffId: NotRequired[int]
+    username: NotRequired[str]
+    role: NotRequired[str]
+    method: str
+    outcome: AuditEventOutcome
+    code: NotRequired[int]
+    permission: NotRequired[str]
+    entityType: NotRequired[str]
+    ids: NotRequired[list[str | int]]
+    patientIds: NotRequired[list[str]]
+    client: NotRequired[str]
+
+
 ChangeEntityType = Literal[
     "patient",
     "appointment",
@@ -1181,6 +1233,18 @@ class SyncProgressNotification(TypedDict):
     total: int
 
 
+AuthExpiredNotificationReason = Literal["idle", "expired", "revoked"]
+
+
+class AuthExpiredNotification(TypedDict):
+    """The connection was signed out by itself: idle past --idle-timeout (reason idle), its token
+    expired (expired), or its sign-in was ended elsewhere: a logout, a password reset, a role
+    change or a disabled account (revoked). Requests then answer -32010 until the next login.
+    """
+
+    reason: AuthExpiredNotificationReason
+
+
 # -------------------- Method params and results (openrpc.json methods) ----------------------------
 
 
@@ -1208,6 +1272,57 @@ class InitializeResult(TypedDict):
     protocolVersion: str
     capabilities: InitializeResultCapabilities
     dataDir: str | None
+
+
+class LoginCredentialsWithUsernameAndPassword(TypedDict):
+    username: str
+    password: str
+
+
+class LoginCredentialsWithToken(TypedDict):
+    token: str
+
+
+LoginCredentials = LoginCredentialsWithUsernameAndPassword | LoginCredentialsWithToken
+
+
+class Tokens(TypedDict):
+    """What refreshToken answers."""
+
+    token: str
+    refreshToken: str
+    expiresAt: str
+
+
+HasPermissionPermission = Literal[
+    "patient:read",
+    "patient:write",
+    "appointment:read",
+    "appointment:write",
+    "messageThread:read",
+    "messageThread:write",
+    "prescription:read",
+    "prescription:write",
+    "document:read",
+    "document:write",
+    "carePlan:read",
+    "carePlan:write",
+    "transaction:read",
+    "transaction:write",
+    "insuranceClaim:read",
+    "insuranceClaim:write",
+    "medicalHistory:read",
+    "billingAmounts:read",
+    "audit:read",
+    "users:manage",
+    "sync:manage",
+]
+
+
+class AuditPage(TypedDict):
+    """What getAuditLog answers."""
+
+    events: list[AuditEvent]
 
 
 class PatientPage(TypedDict):
