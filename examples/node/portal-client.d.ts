@@ -5,14 +5,18 @@
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { EventEmitter } from "node:events";
 import type {
+  AuthExpiredNotification,
   ChangeNotification,
+  Credentials,
   ErrorCode,
   ErrorCodeTable,
   InitializeResult,
+  Login,
   MoneyField,
   PortalMethods,
   PortalNotifications,
   PortalParams,
+  Tokens,
 } from "./portal-types.js";
 
 export * from "./portal-types.js";
@@ -81,6 +85,30 @@ export interface SpawnOptions {
    * may also be sent as decimal strings, and go out as JSON numbers exactly as written.
    */
   money?: "number" | "string";
+  /**
+   * Who signs in: {username, password} (or {token}), or a function giving them each time they are
+   * needed. The client logs in after initialize, and again by itself whenever the server signs the
+   * connection out (auth/expired). Kept in memory only; never part of an error's message.
+   */
+  credentials?: CredentialsSource;
+}
+
+/** Credentials, or a function that gives them (again each time the client signs in). */
+export type CredentialsSource = Credentials | (() => Credentials | Promise<Credentials>);
+
+/**
+ * What the last login answered, while the connection is signed in: the staff member, the token
+ * another window can sign in with (loginWithToken), the refresh token and when the token expires.
+ */
+export type Session = Login;
+
+/** How login treats the credentials it is given. */
+export interface LoginOptions {
+  /**
+   * Keep these credentials (in memory) to sign in again by itself whenever the server signs the
+   * connection out. Without it, credentials given to login replace any kept ones.
+   */
+  remember?: boolean;
 }
 
 /** The events of a PortalClient and their arguments. */
@@ -89,6 +117,15 @@ export interface PortalClientEvents<Money = number> {
   "dataSync/changed": [change: WithMoney<ChangeNotification, Money>];
   /** The same as "dataSync/changed". */
   change: [change: WithMoney<ChangeNotification, Money>];
+  /**
+   * The server signed this connection out: idle past --idle-timeout, token expired, or the sign-in
+   * was ended elsewhere (revoked). With credentials the client is already signing in again.
+   */
+  "auth/expired": [params: AuthExpiredNotification];
+  /** The client signed in (the new session) or out (null), by a call or by itself. */
+  session: [session: Session | null];
+  /** Signing in again by itself failed; the client stays signed out. */
+  loginFailed: [error: Error];
   /** A line the server wrote to stderr: its logs, never patient data. */
   log: [line: string];
   /** The process ended; every call still pending has been rejected with ServerExitedError. */
@@ -116,7 +153,10 @@ export declare class PortalClient<Money extends number | string = number> extend
    * Wraps a portal-rpc process that is running and not yet initialized; most code wants spawn.
    * With { money: "string" }, write new PortalClient<string>(child, { money: "string" }).
    */
-  constructor(child: ChildProcessWithoutNullStreams, options?: { money?: "number" | "string" });
+  constructor(
+    child: ChildProcessWithoutNullStreams,
+    options?: { money?: "number" | "string"; credentials?: CredentialsSource },
+  );
 
   /** What initialize answered; set by spawn. */
   initializeResult: InitializeResult | undefined;
@@ -126,6 +166,21 @@ export declare class PortalClient<Money extends number | string = number> extend
   readonly exitCode: number | null;
   /** How money amounts come back. */
   readonly money: Money extends string ? "string" : "number";
+  /** What the last login answered while the connection is signed in, else null. */
+  readonly session: Session | null;
+
+  /**
+   * Signs in and keeps the answer as `session`. Without credentials, with the ones the client
+   * keeps (spawn's credentials, or remembered ones); rejects with UnauthenticatedError when the
+   * server refuses them (retryAfterMs set while the username is locked out).
+   */
+  login(credentials?: Credentials, options?: LoginOptions): Promise<Session>;
+  /** Signs in with another window's session.token, joining that sign-in. */
+  loginWithToken(token: string, options?: LoginOptions): Promise<Session>;
+  /** Signs out everywhere the session was joined; forgets the session and any kept credentials. */
+  logout(): Promise<null>;
+  /** A new token pair for the same sign-in (given a refresh token, it signs in); updates `session`. */
+  refreshToken(refreshToken?: string): Promise<Tokens>;
 
   /** Sends a request by method name, with params by position or by name. */
   call<M extends keyof PortalMethods>(
@@ -147,7 +202,8 @@ export declare class PortalClient<Money extends number | string = number> extend
   off<E extends keyof PortalClientEvents>(event: E, listener: Listener<E, Money>): this;
   off<E extends string | symbol>(event: Other<E, keyof PortalClientEvents>, listener: (...args: any[]) => void): this;
 }
-export interface PortalClient<Money extends number | string = number> extends PortalMethodsWith<Money> {}
+export interface PortalClient<Money extends number | string = number>
+  extends Omit<PortalMethodsWith<Money>, "login" | "logout" | "refreshToken"> {}
 
 /** The server answered with a JSON-RPC error; `PortalError.from` picks the subclass for the code. */
 export declare class PortalError extends Error {
@@ -218,13 +274,17 @@ export declare class StorageUnavailableError extends PortalError {
 export declare class UpstreamUnavailableError extends PortalError {
   static readonly code: ErrorCodeTable["UpstreamUnavailable"];
 }
-/** -32010: reserved for authentication. */
+/** -32010: nobody is signed in (before login, after auth/expired), or login refused the credentials. */
 export declare class UnauthenticatedError extends PortalError {
   static readonly code: ErrorCodeTable["Unauthenticated"];
+  /** While a username is locked out after failed logins: how long to wait, in milliseconds. */
+  readonly retryAfterMs: number | undefined;
 }
-/** -32011: reserved for permissions. */
+/** -32011: the signed-in role lacks a permission. */
 export declare class ForbiddenError extends PortalError {
   static readonly code: ErrorCodeTable["Forbidden"];
+  /** The permission it lacks, e.g. "audit:read". */
+  readonly permission: string | undefined;
 }
 /** -32800: the request was cancelled with $/cancelRequest before it ran. */
 export declare class RequestCancelledError extends PortalError {

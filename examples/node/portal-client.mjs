@@ -9,13 +9,18 @@
  *   await client.syncPatientData('P001', { phone: '(555) 000-1111' });
  *   await client.close();
  *
+ * Where staff must sign in, give the credentials to spawn: the client logs in after initialize,
+ * keeps the session (client.session), and signs in again by itself when the server ends it.
+ *
+ *   const client = await PortalClient.spawn({ credentials: { username, password } });
+ *
  * Types: portal-client.d.ts and the generated portal-types.d.ts.
  */
 import { spawn as spawnProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PortalError, ServerExitedError } from './portal-errors.mjs';
+import { PortalError, ServerExitedError, UnauthenticatedError } from './portal-errors.mjs';
 import { parseWithMoneyStrings, stringifyWithMoneyStrings } from './portal-json.mjs';
 import { methods } from './portal-methods.mjs';
 
@@ -27,6 +32,11 @@ export const PROTOCOL_VERSION = '1.0';
 
 const DEFAULT_CLIENT_INFO = { name: 'portal-client-node', version: '0.1.0' };
 const STDERR_LINES_KEPT = 10;
+/**
+ * The methods that sign in or out: their -32010 is an answer about the credentials or tokens they
+ * carry, never a session that ended under a call, so they are sent once as they are.
+ */
+const SIGN_IN_METHODS = new Set(['login', 'logout', 'refreshToken']);
 
 /**
  * One portal-rpc process and the JSON-RPC session with it.
@@ -34,6 +44,12 @@ const STDERR_LINES_KEPT = 10;
  * Events:
  * - `'dataSync/changed'` and `'change'` (params): a change matching a subscription. Every change a
  *   request causes is emitted before that request's promise settles.
+ * - `'auth/expired'` (params): the server signed this connection out ({reason: 'idle' | 'expired'
+ *   | 'revoked'}). With credentials the client is already signing in again; without, every call
+ *   that needs a sign-in rejects with UnauthenticatedError until the next login.
+ * - `'session'` (session): the client signed in (a Login: user, token, refreshToken, expiresAt)
+ *   or out (null), by a call or by itself.
+ * - `'loginFailed'` (error): signing in again by itself failed; the client stays signed out.
  * - `'log'` (line): a line the server wrote to stderr (logs; never patient data).
  * - `'exit'` (code, signal): the process ended; every call still pending has been rejected.
  * - `'error'` (error): the server wrote something that is not a JSON-RPC message for this client.
@@ -47,6 +63,12 @@ export class PortalClient extends EventEmitter {
   #spawnError = null;
   #stderrTail = [];
   #money;
+  /** {username, password}, {token} or a function giving one: how to sign in again, or null. */
+  #credentials = null;
+  /** What the last login answered, while this connection is signed in; else null. */
+  #session = null;
+  /** The automatic sign-in under way, or null. */
+  #relogin = null;
 
   /**
    * Spawns portal-rpc and initializes the session.
@@ -62,9 +84,13 @@ export class PortalClient extends EventEmitter {
    * @param {'number' | 'string'} [options.money] How money amounts come back: as JavaScript numbers
    *   ('number', the default), or as strings of their exact decimal text ('string'), with which
    *   amounts may also be sent as such strings.
-   * @returns {Promise<PortalClient>} The client, once initialize has answered.
+   * @param {Credentials | (() => Credentials | Promise<Credentials>)} [options.credentials] Who
+   *   signs in: {username, password} (or {token}), or a function that gives them each time they
+   *   are needed. The client then logs in after initialize, and again whenever the server signs
+   *   the connection out (auth/expired). They are kept in memory only, and never shown.
+   * @returns {Promise<PortalClient>} The client, once initialize (and login) have answered.
    */
-  static async spawn({ command = defaultCommand(), args = [], dataDir, inMemory, demo, clientInfo, env, money } = {}) {
+  static async spawn({ command = defaultCommand(), args = [], dataDir, inMemory, demo, clientInfo, env, money, credentials } = {}) {
     const flags = [
       ...(dataDir === undefined ? [] : ['--data-dir', dataDir]),
       ...(inMemory ? ['--in-memory'] : []),
@@ -72,9 +98,10 @@ export class PortalClient extends EventEmitter {
       ...args,
     ];
     const child = spawnProcess(command, flags, { env: { ...process.env, ...env }, stdio: 'pipe' });
-    const client = new PortalClient(child, { money });
+    const client = new PortalClient(child, { money, credentials });
     try {
       client.initializeResult = await client.initialize(clientInfo ?? DEFAULT_CLIENT_INFO, PROTOCOL_VERSION);
+      if (credentials !== undefined) await client.login();
     } catch (error) {
       client.kill();
       throw error;
@@ -88,10 +115,13 @@ export class PortalClient extends EventEmitter {
    * @param {import('node:child_process').ChildProcessWithoutNullStreams} child
    * @param {object} [options]
    * @param {'number' | 'string'} [options.money] As for spawn.
+   * @param {Credentials | (() => Credentials | Promise<Credentials>)} [options.credentials] As for
+   *   spawn, except that the constructor does not log in: call login() once initialized.
    */
-  constructor(child, { money = 'number' } = {}) {
+  constructor(child, { money = 'number', credentials } = {}) {
     super();
     if (money !== 'number' && money !== 'string') throw new TypeError(`money must be 'number' or 'string', not ${money}`);
+    if (credentials !== undefined) this.#credentials = checkedCredentials(credentials);
     this.#money = money;
     this.#child = child;
     /** What initialize answered (set by spawn). */
@@ -117,13 +147,108 @@ export class PortalClient extends EventEmitter {
   }
 
   /**
+   * What the last login answered ({user, token, refreshToken, expiresAt}) while this connection is
+   * signed in, else null. The token lets another window sign in as the same person
+   * (loginWithToken); a logout in any of them signs out all of them.
+   * @returns {import('./portal-client.js').Session | null}
+   */
+  get session() {
+    return this.#session;
+  }
+
+  /**
+   * Signs this connection in, and keeps what login answers as `session`.
+   * @param {Credentials} [credentials] {username, password} or {token}; without them, the
+   *   credentials the client was given (spawn's credentials option, or remembered ones).
+   * @param {{remember?: boolean}} [options] remember: keep these credentials (in memory) to sign in
+   *   again by itself whenever the server signs the connection out. Without it, credentials
+   *   passed here replace any kept ones, which are forgotten.
+   * @returns {Promise<import('./portal-types.js').Login>}
+   */
+  async login(credentials, { remember = false } = {}) {
+    if (credentials === undefined) {
+      if (!this.#credentials) throw new TypeError('login: no credentials given, and the client keeps none');
+      return this.#signIn();
+    }
+    const given = checkedCredentials(credentials);
+    const result = await this.#signIn(given);
+    this.#credentials = remember ? given : null;
+    return result;
+  }
+
+  /**
+   * Signs in with the token of another window's session (its `session.token`), joining it.
+   * @param {string} token
+   * @param {{remember?: boolean}} [options] As for login; a remembered token works only as long as
+   *   the sign-in it belongs to does.
+   */
+  async loginWithToken(token, options) {
+    if (typeof token !== 'string' || token === '') throw new TypeError('loginWithToken: the token must be a non-empty string');
+    return this.login({ token }, options);
+  }
+
+  /**
+   * Signs out: the server revokes the session everywhere (in every window that joined it), and the
+   * client forgets the session and its credentials, so it does not sign in again by itself.
+   * @returns {Promise<null>}
+   */
+  async logout() {
+    this.#credentials = null;
+    try {
+      return await this.#send('logout');
+    } finally {
+      this.#setSession(null);
+    }
+  }
+
+  /**
+   * A new token pair for the same sign-in; `session` gets them. Given a refresh token (spent by
+   * this), it signs this connection in.
+   * @param {string} [refreshToken]
+   * @returns {Promise<import('./portal-types.js').Tokens>}
+   */
+  async refreshToken(refreshToken) {
+    const tokens = await this.#send('refreshToken', refreshToken === undefined ? undefined : [refreshToken]);
+    const user = this.#session?.user ?? (await this.#send('getUser'));
+    this.#setSession({ user, ...tokens });
+    return tokens;
+  }
+
+  /**
    * Sends a request and resolves with its result, or rejects with a PortalError (the subclass for
    * the error's code) or, if the process ends first, a ServerExitedError.
+   *
+   * With credentials, a request that finds the session ended (-32010 after auth/expired) is sent
+   * once more after the client has signed in again; and a request made while the client signs in
+   * again waits for it.
    * @param {string} method
    * @param {unknown[] | Record<string, unknown>} [params] By position (array) or by name (object).
    * @returns {Promise<any>}
    */
   async call(method, params) {
+    if (SIGN_IN_METHODS.has(method)) return this.#send(method, params);
+    if (this.#relogin) await this.#relogin.catch(() => {});
+    const signedIn = this.#session !== null;
+    try {
+      return await this.#send(method, params);
+    } catch (error) {
+      if (!(error instanceof UnauthenticatedError) || !signedIn || !this.#credentials) throw error;
+      // The session ended while the request was on its way: the server said so (auth/expired)
+      // before this answer, and the client is signing in again. Without that notice, start it here.
+      if (!this.#relogin && this.#session === null) this.#signInAgain();
+      if (this.#relogin) {
+        try {
+          await this.#relogin;
+        } catch {
+          throw error;
+        }
+      }
+      return this.#send(method, params);
+    }
+  }
+
+  /** Sends a request as it is: no waiting for a sign-in, no second try. */
+  async #send(method, params) {
     if (this.#exit) throw this.#exitedError(method);
     const id = this.#nextId++;
     this.#write({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
@@ -189,6 +314,10 @@ export class PortalClient extends EventEmitter {
 
   /** Emits the notification under its method name, and dataSync/changed also as 'change'. */
   #onNotification({ method, params }) {
+    if (method === 'auth/expired') {
+      this.#setSession(null);
+      if (this.#credentials && !this.#relogin) this.#signInAgain();
+    }
     this.emit(method, params);
     if (method === 'dataSync/changed') this.emit('change', params);
   }
@@ -203,6 +332,35 @@ export class PortalClient extends EventEmitter {
     this.#pending.delete(id);
     if (error) call.reject(PortalError.from(error, call.method));
     else call.resolve(result);
+  }
+
+  /** Logs in with `credentials`, else the kept ones (asking their function), and keeps the session. */
+  async #signIn(credentials) {
+    const given = credentials ?? (await credentialsOf(this.#credentials));
+    const result = await this.#send('login', [given]);
+    this.#setSession(result);
+    return result;
+  }
+
+  /** Starts signing in again with the kept credentials; calls wait for it (#relogin). */
+  #signInAgain() {
+    const relogin = this.#signIn()
+      .then(() => {})
+      .catch((error) => {
+        this.emit('loginFailed', error);
+        throw error;
+      })
+      .finally(() => {
+        if (this.#relogin === relogin) this.#relogin = null;
+      });
+    relogin.catch(() => {}); // its failure is reported as 'loginFailed'; callers that wait see it too
+    this.#relogin = relogin;
+  }
+
+  #setSession(session) {
+    if (session === this.#session) return;
+    this.#session = session;
+    this.emit('session', session);
   }
 
   #onLogLine(line) {
@@ -224,8 +382,10 @@ export class PortalClient extends EventEmitter {
 }
 
 // One method per method of the interface: client.syncPatientData(patientId, updates) sends
-// {"method":"syncPatientData","params":[patientId, updates]}.
+// {"method":"syncPatientData","params":[patientId, updates]}. The sign-in methods are the class's
+// own, as they keep the session.
 for (const spec of methods) {
+  if (SIGN_IN_METHODS.has(spec.name)) continue;
   if (spec.name in PortalClient.prototype) throw new Error(`method ${spec.name} would hide PortalClient.${spec.name}`);
   const send = spec.notification ? PortalClient.prototype.notify : PortalClient.prototype.call;
   Object.defineProperty(PortalClient.prototype, spec.name, {
@@ -235,6 +395,30 @@ for (const spec of methods) {
     writable: true,
     configurable: true,
   });
+}
+
+/**
+ * @typedef {{username: string, password: string} | {token: string}} Credentials
+ */
+
+/**
+ * The credentials, or a function giving them, once checked for their form (never their values,
+ * which no message repeats).
+ * @param {unknown} credentials
+ */
+function checkedCredentials(credentials) {
+  if (typeof credentials === 'function') return credentials;
+  const valid =
+    typeof credentials === 'object' &&
+    credentials !== null &&
+    ((typeof credentials.username === 'string' && typeof credentials.password === 'string') || typeof credentials.token === 'string');
+  if (!valid) throw new TypeError('credentials must be {username, password}, {token}, or a function that returns them');
+  return credentials;
+}
+
+/** The credentials `source` holds or (a function) gives. */
+async function credentialsOf(source) {
+  return typeof source === 'function' ? checkedCredentials(await source()) : source;
 }
 
 /**

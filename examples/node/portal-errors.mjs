@@ -222,14 +222,31 @@ export class UpstreamUnavailableError extends PortalError {
   static code = errorCodes.UpstreamUnavailable;
 }
 
-/** -32010: reserved for authentication. */
+/**
+ * -32010: nobody is signed in on this connection (before login, or after auth/expired), or login
+ * refused the credentials; `retryAfterMs` is set when a username is locked out for a while.
+ */
 export class UnauthenticatedError extends PortalError {
   static code = errorCodes.Unauthenticated;
+
+  /** @returns {number | undefined} How long to wait before the next login of that username. */
+  get retryAfterMs() {
+    return this.data?.retryAfterMs;
+  }
 }
 
-/** -32011: reserved for permissions. */
+/** -32011: the signed-in role lacks the permission `permission` names (e.g. audit:read). */
 export class ForbiddenError extends PortalError {
   static code = errorCodes.Forbidden;
+
+  static describe(data) {
+    return typeof data?.permission === 'string' && /^[A-Za-z]+:[a-z]+$/.test(data.permission) ? `needs ${data.permission}` : undefined;
+  }
+
+  /** @returns {string | undefined} */
+  get permission() {
+    return this.data?.permission;
+  }
 }
 
 /** -32800: the request was cancelled with $/cancelRequest before it ran. */

@@ -3,10 +3,12 @@
  * test ends, valid records to add, and waiting for events. (It lives outside test/ because
  * `node --test test/` would run every file in there as a test file.)
  */
+import { spawn as spawnProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PortalClient } from './portal-client.mjs';
+import { defaultCommand, PortalClient } from './portal-client.mjs';
 
 /** Each test's time limit: generous for a loaded machine, short enough to notice a hang. */
 export const TIMEOUT = { timeout: 20_000 };
@@ -33,6 +35,23 @@ export async function testStore(t) {
       return client;
     },
   };
+}
+
+/**
+ * Adds a staff account to the store in `dataDir` (`portal-rpc users add`), which turns sign-in on
+ * there. The password goes through descriptor 3, as an operator would pass it, never argv.
+ * @param {string} dataDir
+ * @param {{username: string, password: string, role?: string, name?: string}} account
+ */
+export async function addStaff(dataDir, { username, password, role = 'admin', name }) {
+  const args = ['users', 'add', username, '--role', role, ...(name ? ['--name', name] : []), '--password-fd', '3', '--data-dir', dataDir];
+  const child = spawnProcess(defaultCommand(), args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  child.stdio[3].end(password);
+  const [code] = await once(child, 'close');
+  if (code !== 0) throw new Error(`portal-rpc users add exited ${code}: ${output.trim()}`);
 }
 
 /** A patient that addPatient accepts, with `overrides` merged in. */
