@@ -8,6 +8,24 @@ internal import PortalJSON
 ///
 /// - SeeAlso: `docs/security.md`, "How a request passes the gate".
 extension Session {
+  /// Refuses a call the connection may not make at all (no sign-in, or the method's own
+  /// permission missing), before its params are even decoded.
+  func admit(_ spec: MethodSpec) throws(AuthError) {
+    guard auth.required, !spec.access.isOpen else { return }
+    guard let signedIn = auth.signedIn else {
+      if spec.access.isAudited {
+        audit(spec, spec.access, outcome: .refused, code: ErrorCode.unauthenticated.rawValue)
+      }
+      throw .signInRequired
+    }
+    if let needed = spec.access.permission, !signedIn.policy.role.has(needed) {
+      audit(
+        spec, spec.access, outcome: .refused, code: ErrorCode.forbidden.rawValue,
+        permission: needed.rawValue)
+      throw .forbidden(needed)
+    }
+  }
+
   func perform(_ spec: MethodSpec, _ call: MethodCall) throws -> Reply {
     let auth = self.auth
     guard auth.required || auth.auditing else { return try spec.handler(call) }

@@ -278,6 +278,7 @@ public final class Server {
     if cancelled { return .failure(ResponseError(.requestCancelled)) }
     session.beginRequest()
     do {
+      try session.admit(spec)
       let arguments = try Arguments.decode(request.params, for: spec.params)
       runningID = request.id
       session.dataSync.currentMethod = request.method

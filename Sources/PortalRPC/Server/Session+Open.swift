@@ -49,6 +49,11 @@ extension Session {
         return writable
       }
     }
+    if configuration.authMode == .off, session.auth.auditing {
+      session.log.warn(
+        "--auth off: this store has staff accounts, but nobody needs to sign in; requests are still audited, without a staff member"
+      )
+    }
     if configuration.demo {
       dataSync.currentMethod = "demo"
       if try DemoPractice.fill(dataSync) {

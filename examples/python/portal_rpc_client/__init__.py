@@ -14,6 +14,7 @@ generated from the repository's schema/ by generate_types.py.
 from .client import (
     CLIENT_INFO,
     DEFAULT_TIMEOUT,
+    Credentials,
     ERROR_CLASSES,
     PROTOCOL_VERSION,
     ForbiddenError,
@@ -40,7 +41,7 @@ from .client import (
     loads,
 )
 from .methods import PortalMethods
-from .types import ChangeNotification
+from .types import AuthExpiredNotification, ChangeNotification, Login
 
 __version__ = "0.1.0"
 
@@ -49,11 +50,14 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "ERROR_CLASSES",
     "PROTOCOL_VERSION",
+    "AuthExpiredNotification",
     "ChangeNotification",
+    "Credentials",
     "ForbiddenError",
     "InternalError",
     "InvalidParamsError",
     "InvalidRequestError",
+    "Login",
     "MethodNotFoundError",
     "NotFoundError",
     "ParseError",

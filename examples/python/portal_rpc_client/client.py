@@ -6,6 +6,12 @@
         patient = client.getPatient("P001")
         client.syncPatientData("P001", {"phone": "(555) 000-1111"})
 
+Where staff must sign in, pass credentials: the client logs in after initialize, keeps the
+session (client.session), and signs in again by itself when the server signs it out.
+
+    with PortalClient.spawn(data_dir=..., credentials={"username": ..., "password": ...}) as client:
+        client.getPatients()
+
 A client owns one portal-rpc process and speaks newline-delimited JSON-RPC 2.0 with it over its
 stdin and stdout. Methods keep the protocol's camelCase names (PortalMethods, generated from
 schema/openrpc.json). Numbers with a fraction arrive as Decimal, so money stays exact; send
@@ -32,7 +38,15 @@ from pathlib import Path
 from typing import Any
 
 from .methods import ENTITY_TYPES, FIELD_NAMES, METHOD_NAMES, PortalMethods
-from .types import ChangeNotification, InitializeClientInfo, InitializeResult
+from .types import (
+    AuthExpiredNotification,
+    ChangeNotification,
+    InitializeClientInfo,
+    InitializeResult,
+    Login,
+    LoginCredentials,
+    Tokens,
+)
 
 PROTOCOL_VERSION = "1.0"
 DEFAULT_TIMEOUT = 60.0
@@ -42,6 +56,12 @@ LOCAL_BUILD = Path(__file__).resolve().parent / "../../../.build/debug/portal-rp
 
 Params = list[Any] | dict[str, Any] | None
 ChangeCallback = Callable[[ChangeNotification], None]
+AuthExpiredCallback = Callable[[AuthExpiredNotification], None]
+# {username, password} or {token}, or a function that returns them each time they are needed.
+Credentials = LoginCredentials | Callable[[], LoginCredentials]
+# The methods that sign in or out: their -32010 is about the credentials or tokens they carry,
+# never a session that ended under a call, so they are sent once, as they are.
+SIGN_IN_METHODS = frozenset({"login", "logout", "refreshToken"})
 
 log = logging.getLogger("portal_rpc_client")
 
@@ -245,11 +265,31 @@ class UpstreamUnavailableError(PortalError):
 
 
 class UnauthenticatedError(PortalError):
-    """-32010: reserved for authentication."""
+    """-32010: nobody is signed in on this connection (before login, or after auth/expired), or
+    login refused the credentials; `retry_after_ms` is set while a username is locked out."""
+
+    @property
+    def retry_after_ms(self) -> int | None:
+        """How long to wait before the next login of that username, in milliseconds."""
+        value = self._fields.get("retryAfterMs")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+_PERMISSION = re.compile(r"[A-Za-z]+:[a-z]+")
 
 
 class ForbiddenError(PortalError):
-    """-32011: reserved for permissions."""
+    """-32011: the signed-in role lacks the permission `permission` names (e.g. audit:read)."""
+
+    @property
+    def permission(self) -> str | None:
+        """The permission the role lacks."""
+        value = self._fields.get("permission")
+        return value if isinstance(value, str) else None
+
+    def detail(self) -> str:
+        permission = self.permission
+        return f"needs {permission}" if permission and _PERMISSION.fullmatch(permission) else ""
 
 
 class RequestCancelledError(PortalError):
@@ -300,13 +340,21 @@ class PortalClient(PortalMethods):
     returns, the changes it caused have already been delivered.
     """
 
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], credentials: Credentials | None = None
+    ) -> None:
         """Wrap a started portal-rpc whose stdin, stdout and stderr are pipes.
 
-        spawn() is the usual way in: it starts the process and sends initialize.
+        spawn() is the usual way in: it starts the process and sends initialize (and login).
+        credentials: as for spawn, except that nothing logs in here: call login() once initialized.
         """
         self.process = process
         self.initialize_result: InitializeResult | None = None
+        self._credentials = None if credentials is None else _checked_credentials(credentials)
+        self._session: Login | None = None
+        self._auth_listeners: list[AuthExpiredCallback] = []
+        self._relogin: threading.Thread | None = None  # the automatic sign-in under way
+        self._sign_in_lock = threading.Lock()  # one login at a time
         self._ids = itertools.count(1)
         self._pending: dict[int, Future[dict[str, Any]]] = {}
         self._listeners: list[ChangeCallback] = []
@@ -329,6 +377,7 @@ class PortalClient(PortalMethods):
         demo: bool = False,
         client_info: InitializeClientInfo = CLIENT_INFO,
         env: dict[str, str] | None = None,
+        credentials: Credentials | None = None,
     ) -> PortalClient:
         """Start portal-rpc and initialize the session.
 
@@ -336,7 +385,10 @@ class PortalClient(PortalMethods):
         else the repository's debug build (.build/debug/portal-rpc), else portal-rpc on PATH.
         data_dir / in_memory: where the data lives (neither: the server's default directory).
         demo: fill an empty store with the demo practice. env: the process's environment
-        (default: this one's).
+        (default: this one's). credentials: {"username", "password"} (or {"token"}), or a
+        function returning them each time they are needed: the client logs in after initialize,
+        and again whenever the server signs the connection out (auth/expired). They are kept in
+        memory only and never shown.
         """
         argv = find_command(command)
         if data_dir is not None:
@@ -346,9 +398,12 @@ class PortalClient(PortalMethods):
         if demo:
             argv.append("--demo")
         pipe = subprocess.PIPE
-        client = cls(subprocess.Popen(argv, stdin=pipe, stdout=pipe, stderr=pipe, env=env))
+        process = subprocess.Popen(argv, stdin=pipe, stdout=pipe, stderr=pipe, env=env)
+        client = cls(process, credentials)
         try:
             client.initialize_result = client.initialize(client_info, PROTOCOL_VERSION)
+            if credentials is not None:
+                client.login()
         except BaseException:
             client._stop_process(timeout=5)
             raise
@@ -364,7 +419,32 @@ class PortalClient(PortalMethods):
         Raises TimeoutError when no answer comes within `timeout` seconds (None: wait forever),
         after asking the server to cancel the request, and PortalConnectionError when the process
         is gone.
+
+        With credentials, a request made while the client signs in again waits for that, and a
+        request that finds its session ended (-32010 after auth/expired) is sent once more after
+        the client has signed in again.
         """
+        if method in SIGN_IN_METHODS:
+            return self._call(method, params, timeout)
+        self._wait_for_relogin(timeout)
+        signed_in = self._session is not None
+        try:
+            return self._call(method, params, timeout)
+        except UnauthenticatedError:
+            if not signed_in or self._credentials is None:
+                raise
+            # The session ended while the request was on its way; the auth/expired that said so
+            # came first and started a sign-in. Without that notice, start one here.
+            with self._lock:
+                if self._relogin is None and self._session is None:
+                    self._start_relogin()
+            self._wait_for_relogin(timeout)
+            if self._session is None:
+                raise
+        return self._call(method, params, timeout)
+
+    def _call(self, method: str, params: Params, timeout: float | None) -> Any:
+        """Send a request as it is: no waiting for a sign-in, no second try."""
         if threading.current_thread() is self._reader:
             raise RuntimeError("a change callback cannot wait for answers: use changes() instead")
         future: Future[dict[str, Any]] = Future()
@@ -395,6 +475,110 @@ class PortalClient(PortalMethods):
         """Ends the session: every later request is refused until exit (close() does both)."""
         super().shutdown()
         self._shut_down = True
+
+    # ---- signing in
+
+    @property
+    def session(self) -> Login | None:
+        """What the last login answered ({user, token, refreshToken, expiresAt}) while this
+        connection is signed in, else None. The token lets another window sign in as the same
+        person (login_with_token); a logout in any of them signs out all of them."""
+        return self._session
+
+    def login(
+        self, credentials: LoginCredentials | None = None, *, remember: bool = False
+    ) -> Login:
+        """Sign this connection in and keep the answer as `session`.
+
+        credentials: {"username", "password"} or {"token"}; None: the ones the client keeps
+        (spawn's credentials, or remembered ones). remember: keep these credentials, in memory,
+        to sign in again by itself whenever the server signs the connection out; without it,
+        credentials given here replace any kept ones. Raises UnauthenticatedError when the
+        server refuses them (`retry_after_ms` is set while the username is locked out).
+        """
+        if credentials is None:
+            if self._credentials is None:
+                raise ValueError("login: no credentials given, and the client keeps none")
+            return self._sign_in()
+        given = _checked_credentials(credentials)
+        assert not callable(given)
+        result = self._sign_in(given)
+        self._credentials = given if remember else None
+        return result
+
+    def login_with_token(self, token: str, *, remember: bool = False) -> Login:
+        """Sign in with another window's `session["token"]`, joining that sign-in."""
+        if not isinstance(token, str) or not token:
+            raise ValueError("login_with_token: the token must be a non-empty string")
+        return self.login({"token": token}, remember=remember)
+
+    def logout(self) -> None:
+        """Sign out: the server revokes the sign-in everywhere it was joined, and the client
+        forgets the session and any kept credentials, so it does not sign in again by itself."""
+        self._credentials = None
+        try:
+            self._call("logout", None, DEFAULT_TIMEOUT)
+        finally:
+            self._session = None
+
+    def refreshToken(self, refreshToken: str | None = None) -> Tokens:
+        """A new token pair for the same sign-in, which `session` then holds. Given a refresh
+        token (spent by this), it signs this connection in."""
+        tokens: Tokens = self._call(
+            "refreshToken", None if refreshToken is None else [refreshToken], DEFAULT_TIMEOUT
+        )
+        session = self._session
+        user = session["user"] if session else self._call("getUser", None, DEFAULT_TIMEOUT)
+        self._session = {"user": user, **tokens}
+        return tokens
+
+    def on_auth_expired(self, callback: AuthExpiredCallback) -> Callable[[], None]:
+        """Call `callback(params)` for each auth/expired ({"reason": "idle" | "expired" |
+        "revoked"}); returns its remover. It runs on the reader thread, as on_change callbacks
+        do, and must not call the client. With credentials, the client is by then signing in
+        again; without, requests that need a sign-in raise UnauthenticatedError until login."""
+        with self._lock:
+            self._auth_listeners.append(callback)
+
+        def remove() -> None:
+            with self._lock:
+                if callback in self._auth_listeners:
+                    self._auth_listeners.remove(callback)
+
+        return remove
+
+    def _sign_in(self, credentials: LoginCredentials | None = None) -> Login:
+        """Log in with `credentials`, else the kept ones (asking their function); keep it."""
+        with self._sign_in_lock:
+            given = credentials if credentials is not None else _credentials_of(self._credentials)
+            result: Login = self._call("login", [given], DEFAULT_TIMEOUT)
+            self._session = result
+            return result
+
+    def _start_relogin(self) -> None:
+        """Start signing in again on a thread of its own (the reader cannot wait); with _lock."""
+        thread = threading.Thread(target=self._relogin_now, name="portal-rpc sign-in", daemon=True)
+        self._relogin = thread
+        thread.start()
+
+    def _relogin_now(self) -> None:
+        try:
+            if self._credentials is not None and self._session is None:
+                self._sign_in()
+        except (PortalError, PortalConnectionError, TimeoutError, ValueError, TypeError) as error:
+            # The class and code only: what the server says about credentials names none.
+            log.warning("signing in again failed: %s", type(error).__name__)
+        except Exception:
+            log.warning("signing in again failed: the credentials function raised")
+        finally:
+            with self._lock:
+                if self._relogin is threading.current_thread():
+                    self._relogin = None
+
+    def _wait_for_relogin(self, timeout: float | None) -> None:
+        thread = self._relogin
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     # ---- notifications
 
@@ -504,6 +688,8 @@ class PortalClient(PortalMethods):
             log.warning("portal-rpc wrote a message that is not an object; skipped it")
         elif message.get("method") == "dataSync/changed":
             self._deliver(message["params"])
+        elif message.get("method") == "auth/expired":
+            self._session_ended(message.get("params") or {})
         elif "id" in message and "method" not in message:
             with self._lock:
                 future = self._pending.pop(message["id"], None)
@@ -519,6 +705,19 @@ class PortalClient(PortalMethods):
                 listener(change)
             except Exception:
                 log.exception("a change callback raised")
+
+    def _session_ended(self, params: AuthExpiredNotification) -> None:
+        """auth/expired: forget the session, sign in again if the client can, tell the callbacks."""
+        with self._lock:
+            self._session = None
+            if self._credentials is not None and self._relogin is None and not self._closing:
+                self._start_relogin()
+            listeners = list(self._auth_listeners)
+        for listener in listeners:
+            try:
+                listener(params)
+            except Exception:
+                log.exception("an auth/expired callback raised")
 
     def _connection_ended(self) -> None:
         returncode = self.process.wait()
@@ -561,6 +760,32 @@ class PortalClient(PortalMethods):
         for output in (self.process.stdout, self.process.stderr):
             if output:
                 output.close()
+
+
+def _checked_credentials(credentials: Any) -> Any:
+    """The credentials, or their function, once checked for their form (never their values,
+    which no message repeats)."""
+    if callable(credentials):
+        return credentials
+    valid = isinstance(credentials, dict) and (
+        all(isinstance(credentials.get(key), str) for key in ("username", "password"))
+        or isinstance(credentials.get("token"), str)
+    )
+    if not valid:
+        raise TypeError(
+            "credentials must be {username, password}, {token}, or a function that returns them"
+        )
+    return credentials
+
+
+def _credentials_of(source: Credentials | None) -> LoginCredentials:
+    """The credentials `source` holds or (a function) returns."""
+    if source is None:
+        raise ValueError("no credentials to sign in with")
+    if callable(source):
+        given: LoginCredentials = _checked_credentials(source())
+        return given
+    return source
 
 
 def find_command(command: str | Sequence[str] | None = None) -> list[str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 import unittest
 from pathlib import Path
 from typing import Any
 
-from portal_rpc_client import PortalClient
+from portal_rpc_client import PortalClient, find_command
 from portal_rpc_client.types import NewAppointment, NewPatient
 
 PYTHON_DIR = Path(__file__).resolve().parent.parent  # examples/python
@@ -27,6 +28,22 @@ def spawn(test: unittest.TestCase, data_dir: str | None = None, **options: Any) 
     client = PortalClient.spawn(data_dir=data_dir or temp_dir(test), **options)
     test.addCleanup(client.close)
     return client
+
+
+def add_staff(
+    data_dir: str, username: str, password: str, role: str = "admin", name: str | None = None
+) -> None:
+    """Add a staff account (`portal-rpc users add`), which turns sign-in on for the store. The
+    password goes in through descriptor 3, as an operator passes it, never in argv."""
+    argv = [*find_command(), "users", "add", username, "--role", role, "--data-dir", data_dir]
+    argv += ["--name", name] if name else []
+    # sh hands the password, sent to its stdin, to portal-rpc as descriptor 3.
+    shell = 'exec "$@" --password-fd 3 3<&0 </dev/null'
+    done = subprocess.run(
+        ["sh", "-c", shell, "sh", *argv], input=password.encode(), capture_output=True, timeout=60
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"portal-rpc users add exited {done.returncode}: {done.stderr!r}")
 
 
 def new_patient(name: str = "John Doe", **fields: Any) -> NewPatient:

@@ -1,0 +1,193 @@
+import Foundation
+import PortalJSON
+import Testing
+
+@testable import Storage
+
+/// The audit log through the real executable: what is recorded and when, that the table refuses
+/// changes, and that `--check` finds an edited, deleted, reordered or cut-off event and names the
+/// first broken link.
+@Suite("Audit log")
+struct AuditTests {
+  static func database(_ data: URL) throws -> Database {
+    try Database(path: data.appendingPathComponent(Store.fileName).path)
+  }
+
+  /// A clinic whose log holds sign-ins, reads, writes and refusals.
+  static func clinicWithHistory(_ prefix: String) throws -> URL {
+    let data = try Staff.clinic(prefix, roles: ["admin", "frontDesk"])
+    let window = try PortalProcess(arguments: ["--data-dir", data.path])
+    try window.signIn("frontDesk")
+    try window.call("getPatient", id: 1, params: #"["P001"]"#)
+    try window.call("getPatients", id: 2, params: "[]")
+    try window.call("getPrescriptions", id: 3, params: "[]")
+    try window.call("syncPatientData", id: 4, params: #"["P002",{"phone":"555-010-2000"}]"#)
+    try window.closeInput()
+    #expect(try window.finish().status == 0)
+    return data
+  }
+
+  @Test("a write's event commits with the write; reads are all written by the end of input")
+  func eventsAreDurable() throws {
+    let data = try Staff.clinic("audit-durable", roles: ["doctor"])
+    let window = try PortalProcess(arguments: ["--data-dir", data.path])
+    try window.signIn("doctor")
+    let added = try JSONParser.parse(
+      try window.call("addPatient", id: 1, params: "[\(patientJSON(named: "Audit Person"))]"))
+    let id = try #require(added["result"]?["id"]?.stringValue)
+    // The response is out only after the commit, so the event is on disk already.
+    let database = try Self.database(data)
+    let statement = try database.statement(
+      "SELECT count(*) FROM audit_log WHERE method = 'addPatient' AND event LIKE ?")
+    statement.bind([.text("%\"\(id)\"%")])
+    #expect(try statement.step() && statement.int64(0) == 1)
+    statement.finish()
+    for index in 0..<50 { try window.call("getPatient", id: 100 + index, params: #"["P001"]"#) }
+    try window.closeInput()
+    #expect(try window.finish().status == 0)
+    let reads = try database.integer(
+      "SELECT count(*) FROM audit_log WHERE method = 'getPatient' AND staff_id IS NOT NULL")
+    #expect(reads == 50)
+    let event = try #require(
+      try auditEvents(data).first { $0["method"]?.stringValue == "addPatient" })
+    #expect(event["username"]?.stringValue == "doctor")
+    #expect(event["role"]?.stringValue == "doctor")
+    #expect(event["patientIds"]?.arrayValue == [.string(id)])
+    #expect(event["outcome"]?.stringValue == "ok")
+    #expect(event["client"]?.stringValue == "tests")
+    // Ids, never values: the new patient's name is nowhere in the log.
+    let all = try database.integer(
+      "SELECT count(*) FROM audit_log WHERE event LIKE '%Audit Person%'")
+    #expect(all == 0)
+  }
+
+  @Test("the table refuses updates and deletes")
+  func appendOnly() throws {
+    let data = try Self.clinicWithHistory("audit-append-only")
+    let database = try Self.database(data)
+    #expect(throws: StorageError.self) {
+      try database.execute("UPDATE audit_log SET method = 'x' WHERE seq = 1")
+    }
+    #expect(throws: StorageError.self) {
+      try database.execute("DELETE FROM audit_log WHERE seq = 1")
+    }
+    #expect(try PortalProcess.check(data).status == 0)
+  }
+
+  @Test("getAuditLog filters by staff, patient, entity type, method and time; needs audit:read")
+  func querying() throws {
+    let data = try Self.clinicWithHistory("audit-query")
+    let admin = try PortalProcess(arguments: ["--data-dir", data.path])
+    try admin.signIn("admin")
+    func events(_ query: String) throws -> [JSONValue] {
+      let line = try admin.call("getAuditLog", id: 1, params: "[\(query)]")
+      return try JSONParser.parse(line)["result"]?["events"]?.arrayValue ?? []
+    }
+    let all = try events("{}")
+    let frontDesk = try #require(all.first { $0["username"]?.stringValue == "frontDesk" })
+    let staffID = try #require(frontDesk["staffId"]?.int64Value)
+    #expect(
+      try events(#"{"staffId":\#(staffID)}"#).allSatisfy { $0["staffId"]?.int64Value == staffID })
+    let p002 = try events(#"{"patientId":"P002"}"#)
+    #expect(p002.contains { $0["method"]?.stringValue == "syncPatientData" })
+    #expect(p002.allSatisfy { $0["patientIds"]?.arrayValue?.contains("P002") == true })
+    let refused = try events(#"{"entityType":"prescription"}"#)
+    #expect(refused.first?["outcome"]?.stringValue == "refused")
+    #expect(refused.first?["permission"]?.stringValue == "prescription:read")
+    #expect(try events(#"{"method":"getPatients"}"#).count == 1)
+    #expect(try events(#"{"from":"2999-01-01T00:00:00.000Z"}"#).isEmpty)
+    try admin.closeInput()
+    _ = try admin.finish()
+
+    let clerk = try PortalProcess(arguments: ["--data-dir", data.path])
+    try clerk.signIn("frontDesk")
+    let line = try clerk.call("getAuditLog", id: 1, params: "[]")
+    #expect(
+      try JSONParser.parse(line)["error"]?["data"]?["permission"]?.stringValue == "audit:read")
+    try clerk.closeInput()
+    _ = try clerk.finish()
+  }
+
+  /// Tampers with a copy of a clinic's store (its triggers dropped first, as someone with the
+  /// file would), then runs `--check` on it.
+  static func tampered(_ edit: (Database) throws -> Void) throws -> (status: Int32, output: String)
+  {
+    let data = try clinicWithHistory("audit-tamper")
+    #expect(try PortalProcess.check(data).status == 0)
+    let database = try Self.database(data)
+    try database.execute("DROP TRIGGER audit_log_no_update")
+    try database.execute("DROP TRIGGER audit_log_no_delete")
+    try edit(database)
+    let check = try PortalProcess.check(data)
+    return (check.status, check.lines.joined(separator: "\n"))
+  }
+
+  @Test("an edited byte is found, and named")
+  func editedByte() throws {
+    let result = try Self.tampered { database in
+      try database.execute(
+        "UPDATE audit_log SET event = replace(event, '\"getPatient\"', '\"getPatienT\"') WHERE method = 'getPatient'"
+      )
+    }
+    #expect(result.status == 1)
+    #expect(result.output.contains("does not match its hash"), "\(result.output)")
+    #expect(result.output.contains("first broken link is event"))
+  }
+
+  @Test("a deleted event in the middle is found, and named")
+  func deletedEvent() throws {
+    let result = try Self.tampered { database in
+      try database.execute("DELETE FROM audit_log WHERE seq = 4")
+    }
+    #expect(result.status == 1)
+    #expect(result.output.contains("first broken link is event 4"), "\(result.output)")
+  }
+
+  @Test("two events swapped are found")
+  func reordered() throws {
+    let result = try Self.tampered { database in
+      try database.execute(
+        """
+        UPDATE audit_log SET event = CASE seq WHEN 4 THEN (SELECT event FROM audit_log WHERE seq = 5)
+          ELSE (SELECT event FROM audit_log WHERE seq = 4) END,
+          hash = CASE seq WHEN 4 THEN (SELECT hash FROM audit_log WHERE seq = 5)
+          ELSE (SELECT hash FROM audit_log WHERE seq = 4) END WHERE seq IN (4, 5)
+        """)
+    }
+    #expect(result.status == 1)
+    #expect(result.output.contains("first broken link is event 4"), "\(result.output)")
+  }
+
+  @Test("a log cut short at its end is found through the head kept outside the store")
+  func truncated() throws {
+    let result = try Self.tampered { database in
+      try database.execute(
+        "DELETE FROM audit_log WHERE seq >= (SELECT max(seq) - 1 FROM audit_log)")
+    }
+    #expect(result.status == 1)
+    #expect(result.output.contains("events were removed"), "\(result.output)")
+  }
+
+  @Test("a rehashed chain (every hash recomputed after an edit) is still found by the head")
+  func rehashed() throws {
+    let result = try Self.tampered { database in
+      let statement = try database.statement("SELECT seq, event FROM audit_log ORDER BY seq")
+      var rows: [(Int64, [UInt8])] = []
+      while try statement.step() { rows.append((statement.int64(0), statement.bytes(1))) }
+      var previous = AuditHead.genesis
+      for (seq, event) in rows {
+        var text = String(decoding: event, as: UTF8.self)
+        if seq == 3 { text = text.replacingOccurrences(of: "\"ok\"", with: "\"error\"") }
+        let hash = Store.chainHash(previous: previous, event: Array(text.utf8))
+        let update = try database.statement(
+          "UPDATE audit_log SET event = ?, hash = ? WHERE seq = ?")
+        try update.bind([.text(text), .text(hash), .integer(seq)]).run()
+        previous = hash
+      }
+    }
+    #expect(result.status == 1)
+    #expect(
+      result.output.contains("differs from the head recorded outside the store"), "\(result.output)"
+    )
+  }
+}
