@@ -266,7 +266,9 @@ public enum Migrations {
     CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     """
 
-  /// Staff accounts (`password_hash` in libsodium's Argon2id string form), their sign-in tokens
+  /// Staff accounts (`password_hash` in libsodium's Argon2id string form; `dirty` until a
+  /// replica's agent has pushed the latest change, `upstream_rev` the version PostgreSQL gave
+  /// it), their sign-in tokens
   /// (only SHA-256 hashes; a `family` is one sign-in and every window that joined it), failed
   /// sign-ins by username (known or not, so both behave alike), and the audit log: a hash chain
   /// that refuses updates and deletes.
@@ -279,7 +281,9 @@ public enum Migrations {
       password_hash TEXT NOT NULL,
       disabled INTEGER NOT NULL DEFAULT 0,
       created_at TEXT NOT NULL,
-      updated_at TEXT NOT NULL
+      updated_at TEXT NOT NULL,
+      dirty INTEGER NOT NULL DEFAULT 1,
+      upstream_rev INTEGER
     );
     CREATE TABLE staff_tokens (
       token_hash BLOB PRIMARY KEY,

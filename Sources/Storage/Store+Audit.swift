@@ -191,3 +191,32 @@ extension Store {
       && object["entityType"]?.stringValue == statement.text(6)
   }
 }
+
+/// A replica's side of the audit log: the agent pushes it to PostgreSQL after a cursor.
+extension Store {
+  /// Events after `seq`, oldest first, as stored.
+  public func auditRows(after seq: Int64, limit: Int) throws(StorageError) -> [(
+    seq: Int64, event: [UInt8], hash: String
+  )] {
+    let statement = try database.statement(
+      "SELECT seq, event, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"
+    ).bind([.integer(seq), .integer(Int64(limit))])
+    var rows: [(seq: Int64, event: [UInt8], hash: String)] = []
+    while try statement.step() {
+      rows.append((statement.int64(0), statement.bytes(1), statement.text(2) ?? ""))
+    }
+    return rows
+  }
+
+  /// The hash of event `seq`, if the log holds it.
+  public func auditHash(at seq: Int64) throws(StorageError) -> String? {
+    try auditHash(seq: seq)
+  }
+
+  /// Whether the agent has staff or audit events to push (two index probes).
+  public func hasUnpushedStaffOrAudit() throws(StorageError) -> Bool {
+    if try database.integer("SELECT 1 FROM staff WHERE dirty = 1 LIMIT 1") != nil { return true }
+    let pushed = Int64(try syncValue("audit_pushed") ?? "0") ?? 0
+    return (try database.integer("SELECT max(seq) FROM audit_log") ?? 0) > pushed
+  }
+}

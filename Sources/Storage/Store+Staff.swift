@@ -27,17 +27,21 @@ extension Store {
     username: String, name: String, role: String, passwordHash: String, at time: String
   ) throws(StorageError) -> StaffMember? {
     guard try staff(username: username) == nil else { return nil }
+    // A random id, so workstations adding staff while apart never pick the same one.
+    var id: Int64
+    repeat {
+      id = Int64.random(in: 1...(1 << 40))
+    } while try staff(id: id) != nil
     try database.statement(
       """
-      INSERT INTO staff(username, name, role, password_hash, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?)
+      INSERT INTO staff(id, username, name, role, password_hash, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
       """
     ).bind([
-      .text(username), .text(name), .text(role), .text(passwordHash), .text(time), .text(time),
-    ])
-    .run()
-    return StaffMember(
-      id: database.lastInsertedRowID, username: username, name: name, role: role, disabled: false)
+      .integer(id), .text(username), .text(name), .text(role), .text(passwordHash), .text(time),
+      .text(time),
+    ]).run()
+    return StaffMember(id: id, username: username, name: name, role: role, disabled: false)
   }
 
   /// The account named `username` (in any case) and its password hash.
@@ -85,7 +89,7 @@ extension Store {
     try database.statement(
       """
       UPDATE staff SET role = coalesce(?, role), password_hash = coalesce(?, password_hash),
-        disabled = coalesce(?, disabled), updated_at = ? WHERE id = ?
+        disabled = coalesce(?, disabled), updated_at = ?, dirty = 1 WHERE id = ?
       """
     ).bind([
       role.map(SQLValue.text) ?? .null, passwordHash.map(SQLValue.text) ?? .null,
@@ -169,5 +173,90 @@ extension Store {
         locked_until = excluded.locked_until
       """
     ).bind([.text(username), .integer(Int64(failures)), .integer(lockedUntil)]).run()
+  }
+}
+
+/// A replica's side of staff accounts: pushed when changed here, taken from PostgreSQL when
+/// changed elsewhere.
+extension Store {
+  /// An account as PostgreSQL holds it, password hash included (a replica signs people in
+  /// while offline).
+  public struct StaffRow: Sendable, Equatable {
+    public let member: StaffMember
+    public let passwordHash: String
+    public let updatedAt: String
+    public let rev: Int64?
+
+    public init(member: StaffMember, passwordHash: String, updatedAt: String, rev: Int64?) {
+      self.member = member
+      self.passwordHash = passwordHash
+      self.updatedAt = updatedAt
+      self.rev = rev
+    }
+  }
+
+  /// Accounts changed here since the agent last pushed them.
+  public func dirtyStaff() throws(StorageError) -> [StaffRow] {
+    let statement = try database.statement(
+      """
+      SELECT id, username, name, role, disabled, password_hash, updated_at FROM staff
+        WHERE dirty = 1 ORDER BY id
+      """)
+    var rows: [StaffRow] = []
+    while try statement.step() {
+      rows.append(
+        StaffRow(
+          member: member(statement), passwordHash: statement.text(5) ?? "",
+          updatedAt: statement.text(6) ?? "", rev: nil))
+    }
+    return rows
+  }
+
+  /// The agent pushed `id` as it was at `updatedAt`; a change made since stays dirty.
+  public func markStaffPushed(id: Int64, updatedAt: String) throws(StorageError) {
+    try database.statement("UPDATE staff SET dirty = 0 WHERE id = ? AND updated_at = ?")
+      .bind([.integer(id), .text(updatedAt)]).run()
+  }
+
+  /// Takes an account from PostgreSQL, unless this store changed it later and has not pushed
+  /// that yet. A new role, password or disabled flag ends its sessions here, as it did where it
+  /// was made. Returns true when the row was taken.
+  @discardableResult
+  public func applyUpstreamStaff(_ row: StaffRow) throws(StorageError) -> Bool {
+    let current = try database.statement(
+      "SELECT role, password_hash, disabled, updated_at, dirty FROM staff WHERE id = ?"
+    ).bind([.integer(row.member.id)])
+    var revoke = false
+    if try current.step() {
+      let dirty = current.int64(4) != 0
+      let localTime = current.text(3) ?? ""
+      if dirty && localTime > row.updatedAt {
+        current.finish()
+        return false
+      }
+      revoke =
+        current.text(0) != row.member.role || current.text(1) != row.passwordHash
+        || (current.int64(2) != 0) != row.member.disabled
+    }
+    current.finish()
+    // Another account may hold the username here (made while apart): PostgreSQL's wins.
+    try database.statement("DELETE FROM staff WHERE username = ? AND id <> ?")
+      .bind([.text(row.member.username), .integer(row.member.id)]).run()
+    try database.statement(
+      """
+      INSERT INTO staff(id, username, name, role, password_hash, disabled, created_at, updated_at,
+        dirty, upstream_rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 0, ?8)
+        ON CONFLICT(id) DO UPDATE SET username = excluded.username, name = excluded.name,
+          role = excluded.role, password_hash = excluded.password_hash,
+          disabled = excluded.disabled, updated_at = excluded.updated_at, dirty = 0,
+          upstream_rev = excluded.upstream_rev
+      """
+    ).bind([
+      .integer(row.member.id), .text(row.member.username), .text(row.member.name),
+      .text(row.member.role), .text(row.passwordHash), .integer(row.member.disabled ? 1 : 0),
+      .text(row.updatedAt), row.rev.map(SQLValue.integer) ?? .null,
+    ]).run()
+    if revoke { try revokeTokens(staffID: row.member.id) }
+    return true
   }
 }

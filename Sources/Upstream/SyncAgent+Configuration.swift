@@ -28,6 +28,10 @@ extension SyncAgent {
     /// a failure that is not PostgreSQL's refuses the connection (`SyncFailure.joinRefused`)
     /// and is tried again after a backoff.
     public var prepare: (@Sendable (PostgresConnection, ContinuousClock.Instant) throws -> Int64?)?
+    /// Runs after each pull that worked (a NOTIFY's or the safety poll's), on the same
+    /// connection: a replica takes staff accounts and pushes its audit log here. Its failure is
+    /// its own to report; the pull stands.
+    public var afterPull: (@Sendable (PostgresConnection, ContinuousClock.Instant) -> Void)?
 
     public init(
       connectionString: PostgresConnectionString, password: String? = nil,

@@ -80,6 +80,9 @@ extension SyncAgentDriver {
     }
     lastActivity = .now
     lastPull = .now
+    if changes.count < configuration.pageSize {
+      configuration.afterPull?(connection, .now + configuration.callTimeout)
+    }
     return state.pullSucceeded(
       now: wallClock, cursor: changes.last?.seq ?? cursor,
       hasMore: changes.count == configuration.pageSize)

@@ -60,5 +60,58 @@ public enum UpstreamSchema {
         CREATE TABLE portal.meta (key text PRIMARY KEY, value text NOT NULL);
         INSERT INTO portal.meta VALUES ('upstream_id', gen_random_uuid()::text);
         """),
+    UpstreamMigration(
+      version: 4, name: "staff and audit",
+      sql: """
+        -- The clinic's staff accounts (Argon2id hashes), so any workstation signs anyone in,
+        -- offline too. Every change takes a new rev, which replicas pull after, and wakes them.
+        CREATE SEQUENCE portal.staff_rev;
+        CREATE TABLE portal.staff (
+          id bigint PRIMARY KEY,
+          username text NOT NULL,
+          name text NOT NULL,
+          role text NOT NULL,
+          password_hash text NOT NULL,
+          disabled boolean NOT NULL,
+          updated_at text NOT NULL,
+          rev bigint NOT NULL
+        );
+        CREATE UNIQUE INDEX staff_username ON portal.staff (lower(username));
+        CREATE INDEX staff_by_rev ON portal.staff (rev);
+        CREATE FUNCTION portal.staff_touch() RETURNS trigger
+          LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+        BEGIN
+          NEW.rev := nextval('portal.staff_rev');
+          PERFORM pg_notify('\(changesChannel)', '0');
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER staff_touch BEFORE INSERT OR UPDATE ON portal.staff
+          FOR EACH ROW EXECUTE FUNCTION portal.staff_touch();
+        -- Every workstation's audit events, as its hash chain holds them, and each chain's head.
+        -- Append-only: updates, deletes and truncation are refused.
+        CREATE TABLE portal.audit_log (
+          client_id text NOT NULL,
+          seq bigint NOT NULL,
+          event text NOT NULL,
+          hash text NOT NULL,
+          received_at timestamptz NOT NULL DEFAULT now(),
+          PRIMARY KEY (client_id, seq)
+        );
+        CREATE FUNCTION portal.audit_log_refuse() RETURNS trigger
+          LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+        BEGIN
+          RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'insufficient_privilege';
+        END $$;
+        CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON portal.audit_log
+          FOR EACH ROW EXECUTE FUNCTION portal.audit_log_refuse();
+        CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON portal.audit_log
+          FOR EACH STATEMENT EXECUTE FUNCTION portal.audit_log_refuse();
+        CREATE TABLE portal.audit_heads (
+          client_id text PRIMARY KEY,
+          seq bigint NOT NULL,
+          hash text NOT NULL,
+          updated_at timestamptz NOT NULL DEFAULT now()
+        );
+        """),
   ]
 }

@@ -103,7 +103,7 @@ struct SessionTests {
     let window = try PortalProcess(arguments: [
       "--data-dir", data.path, "--clock", "file:" + clock.url.path, "--idle-timeout", "5m",
     ])
-    try window.signIn("doctor")
+    let token = try #require(try window.signIn("doctor")["token"]?.stringValue)
     try clock.advance(seconds: 4 * 60)
     #expect(try Self.code(window.call("getPatient", id: 1, params: #"["P001"]"#)) == nil)
     try clock.advance(seconds: 4 * 60)  // 4 minutes after the last request: still signed in
@@ -111,6 +111,10 @@ struct SessionTests {
     try clock.advance(seconds: 5 * 60 + 1)
     _ = try window.waitForLine(where: Self.expired("idle"))
     #expect(try Self.code(window.call("getPatient", id: 3, params: #"["P001"]"#)) == -32010)
+    // The window's token died with the session: only the password brings it back.
+    #expect(
+      try Self.code(window.call("login", id: 30, params: #"{"credentials":{"token":"\#(token)"}}"#))
+        == -32010)
     try window.login("doctor", id: 4)
     #expect(try Self.code(window.call("getPatient", id: 5, params: #"["P001"]"#)) == nil)
     try window.closeInput()

@@ -14,7 +14,9 @@ final class Authentication {
     let policy: AccessPolicy
     /// The sign-in this connection's token belongs to; a logout ends all of it.
     let family: [UInt8]
+    /// This connection's own pair of tokens (every window gets its own at sign-in).
     let tokenHash: [UInt8]
+    let refreshHash: [UInt8]
     let expiresAt: Int64
     var lastActivity: Int64
   }

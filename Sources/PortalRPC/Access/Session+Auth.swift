@@ -25,6 +25,12 @@ extension Session {
     guard auth.mode != .off || auth.signedIn != nil || !auth.auditing else { return }
     if let ending = auth.ending(at: clock.now().millisecondsSinceEpoch) {
       endSession(ending)
+      // Between groups: what the ending wrote is committed at once, not held.
+      do {
+        try dataSync.commit()
+      } catch {
+        dataSync.rollback()
+      }
       return
     }
     do {
@@ -34,10 +40,23 @@ extension Session {
     }
   }
 
-  /// Signs the connection out and tells the client why, before anything else it is sent.
+  /// Signs the connection out and tells the client why, before anything else it is sent. An
+  /// idle logoff also revokes this window's own tokens (not the other windows' of the same
+  /// sign-in), so a shell that kept them cannot undo it: the person signs in again.
   func endSession(_ ending: Authentication.Ending) {
     guard let signedIn = auth.signedIn else { return }
     auth.signOut()
+    if ending == .idle {
+      let store = dataSync.store
+      do {
+        try store.inSavepoint {
+          try store.deleteToken(hash: signedIn.tokenHash)
+          try store.deleteToken(hash: signedIn.refreshHash)
+        }
+      } catch {
+        log.warn("an idle session's tokens could not be revoked yet (\(ResponseError(error).code))")
+      }
+    }
     recordAudit(
       method: "session." + ending.rawValue, outcome: .ok, actor: .account(signedIn.member))
     output.writeRaw("{\"jsonrpc\":\"2.0\",\"method\":\"auth/expired\",\"params\":{\"reason\":")

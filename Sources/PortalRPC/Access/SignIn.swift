@@ -132,7 +132,7 @@ extension Session {
     auth.signIn(
       Authentication.SignedIn(
         member: member, policy: AccessPolicy(role: role), family: issued.family,
-        tokenHash: Self.tokenHash(issued.access),
+        tokenHash: Self.tokenHash(issued.access), refreshHash: Self.tokenHash(issued.refresh),
         expiresAt: issued.expiresAt.millisecondsSinceEpoch,
         lastActivity: now))
     recordAudit(method: method, outcome: .ok, actor: .account(member))

@@ -155,6 +155,8 @@ enum UsersCommand {
     do {
       let line = try perform(options, store: store, clock: clock)
       if let head = try store.auditHead() { AuditHeadFile.advance(directory, to: head) }
+      // Windows look again (a revoked session ends now); a replica's agent pushes the change.
+      PeerWatcher.ring(directory + "/portal.db-bell")
       writeLine(1, line)
       return 0
     } catch let refusal as Refusal {

@@ -110,6 +110,7 @@ public final class Replica {
     do {
       var agentConfiguration = configuration.agentConfiguration(cursor: hooks.cursor())
       agentConfiguration.prepare = hooks.prepare
+      agentConfiguration.afterPull = hooks.afterPull
       agent = try SyncAgent(
         configuration: agentConfiguration, sink: hooks.pull,
         push: hooks.push
@@ -237,7 +238,12 @@ public final class Replica {
     // rewrites its status file is not woken to push again for nothing.
     if let bell, Self.isReadable(bell.descriptor) {
       bell.drain()
-      if let agent, (try? session.dataSync.store.hasPendingOutbox()) == true { agent.pushNeeded() }
+      let store = session.dataSync.store
+      if let agent,
+        (try? store.hasPendingOutbox()) == true || (try? store.hasUnpushedStaffOrAudit()) == true
+      {
+        agent.pushNeeded()
+      }
     }
     if woken.terminate { session.exitRequested = true }
     let now = ContinuousClock.now

@@ -34,6 +34,8 @@ public struct ReplicaHooks: Sendable {
   public var queueCounts: @Sendable (Store) -> QueueCounts
   /// Joins the upstream on each new agent connection (see `SyncAgent.Configuration.prepare`).
   public var prepare: (@Sendable (PostgresConnection, ContinuousClock.Instant) throws -> Int64?)?
+  /// Staff accounts both ways and the audit log up, after each pull (`afterPull`).
+  public var afterPull: (@Sendable (PostgresConnection, ContinuousClock.Instant) -> Void)?
 
   public init(
     pull: @escaping SyncAgent.Sink = { _ in },
@@ -41,9 +43,11 @@ public struct ReplicaHooks: Sendable {
     cursor: @escaping @Sendable () -> Int64 = { 0 },
     upstreamSequence: @escaping @Sendable (Store) -> Int64? = { _ in nil },
     queueCounts: @escaping @Sendable (Store) -> QueueCounts = { _ in QueueCounts() },
-    prepare: (@Sendable (PostgresConnection, ContinuousClock.Instant) throws -> Int64?)? = nil
+    prepare: (@Sendable (PostgresConnection, ContinuousClock.Instant) throws -> Int64?)? = nil,
+    afterPull: (@Sendable (PostgresConnection, ContinuousClock.Instant) -> Void)? = nil
   ) {
     self.prepare = prepare
+    self.afterPull = afterPull
     self.pull = pull
     self.push = push
     self.cursor = cursor
@@ -81,6 +85,9 @@ public struct ReplicaHooks: Sendable {
       },
       prepare: { connection, deadline in
         try current().prepare(connection, deadline: deadline)
+      },
+      afterPull: { connection, deadline in
+        try? current().syncStaffAndAudit(connection, deadline: deadline)
       })
   }
 }

@@ -45,6 +45,12 @@ final class ReplicaWorker: @unchecked Sendable {
     bellPath = directory + "/portal.db-bell"
   }
 
+  /// The agent's store connection, for its work beside the outbox.
+  var dataSyncStore: Store { dataSync.store }
+
+  /// Wakes every window of the directory (they look at the store again).
+  func ringBell() { PeerWatcher.ring(bellPath) }
+
   /// This data directory's name upstream: made once, kept in the store.
   static func clientID(_ store: Store) throws -> String {
     try store.beginRead()
@@ -85,6 +91,7 @@ final class ReplicaWorker: @unchecked Sendable {
       self.progress.report("download", done: done, total: total)
     }
     try refillLeases(connection, deadline: deadline)
+    syncStaffAndAudit(connection, deadline: deadline)
     try connection.query(
       """
       INSERT INTO portal.clients (client_id, name, first_seen, last_seen) VALUES ($1, $2, now(), now())
@@ -164,6 +171,7 @@ final class ReplicaWorker: @unchecked Sendable {
   {
     try refillLeases(connection, deadline: deadline)
     turnUpstreamDayIfDue(connection)
+    syncStaffAndAudit(connection, deadline: deadline)
     let started = ContinuousClock.now
     var pushed = 0
     while true {

@@ -48,6 +48,7 @@ enum UpstreamCheck {
           try connection.query(
             "SELECT coalesce(max(seq), 0) FROM portal.changes", deadline: deadline()
           ).scalar ?? "") ?? 0
+      try compareAuditLog(store, connection, deadline: deadline(), into: &report)
       guard latest <= cursor else {
         report.lines.append(
           "upstream: not compared; the replica has \(latest - cursor) upstream changes still to pull"
@@ -86,5 +87,43 @@ enum UpstreamCheck {
       report.problems.append("the comparison with the upstream failed (\(error))")
     }
     return report
+  }
+
+  /// The audit events PostgreSQL received from this workstation still verify against the local
+  /// chain: the head it recorded is an event here with the same hash, and every event it holds
+  /// equals ours (an event changed here after it was pushed is found).
+  private static func compareAuditLog(
+    _ store: Store, _ connection: PostgresConnection, deadline: ContinuousClock.Instant,
+    into report: inout Report
+  ) throws {
+    guard let clientID = try store.syncValue("client_id") else { return }
+    let head = try connection.query(
+      "SELECT seq, hash FROM portal.audit_heads WHERE client_id = $1", [clientID],
+      deadline: deadline)
+    guard let row = head.rows.first, let seq = row[0].flatMap({ Int64($0) }) else {
+      report.lines.append("audit log upstream: nothing pushed yet")
+      return
+    }
+    guard try store.auditHash(at: seq) == row[1] else {
+      report.problems.append(
+        "audit log upstream: PostgreSQL's head (event \(seq)) does not match this store's event \(seq)"
+      )
+      return
+    }
+    let pushed = try connection.query(
+      "SELECT seq, hash FROM portal.audit_log WHERE client_id = $1 ORDER BY seq", [clientID],
+      deadline: deadline)
+    let local = try store.auditRows(after: 0, limit: Int(seq))
+    let hashes = Dictionary(uniqueKeysWithValues: local.map { ($0.seq, $0.hash) })
+    if let first = pushed.rows.first(where: { row in
+      row[0].flatMap { Int64($0) }.map { hashes[$0] != row[1] } ?? true
+    }) {
+      report.problems.append(
+        "audit log upstream: event \(first[0] ?? "?") differs from the copy PostgreSQL received")
+      return
+    }
+    report.lines.append(
+      "audit log upstream: \(pushed.rows.count) events match PostgreSQL's copy, through event \(seq)"
+    )
   }
 }
