@@ -38,8 +38,17 @@ public enum AuditHeadFile {
     write(directory, head, force: true)
   }
 
+  /// Writes `head` to the file at `path` (a replaced store's head, kept beside it).
+  public static func write(_ head: AuditHead, toFile path: String) {
+    write(path: path, head, force: true)
+  }
+
   private static func write(_ directory: String, _ head: AuditHead, force: Bool) {
-    let descriptor = open(directory + "/" + fileName, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    write(path: directory + "/" + fileName, head, force: force)
+  }
+
+  private static func write(path: String, _ head: AuditHead, force: Bool) {
+    let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else { return }
     defer { close(descriptor) }
     guard flock(descriptor, LOCK_EX) == 0 else { return }

@@ -190,4 +190,26 @@ struct AuditTests {
       result.output.contains("differs from the head recorded outside the store"), "\(result.output)"
     )
   }
+
+  @Test("restoring an older backup moves the head with it: --check is sound, nothing mistaken")
+  func restoreMovesTheHead() throws {
+    let data = try Self.clinicWithHistory("audit-restore")
+    let backup = data.deletingLastPathComponent().appendingPathComponent(
+      "audit-restore-backup-\(UUID().uuidString).db")
+    #expect(
+      try PortalProcess.run(
+        arguments: ["backup", backup.path, "--data-dir", data.path], input: Data()
+      ).status == 0)
+    let window = try PortalProcess(arguments: ["--data-dir", data.path])
+    try window.signIn("frontDesk")
+    try window.call("getPatients", id: 1, params: "[]")
+    try window.closeInput()
+    _ = try window.finish()
+    let restored = try PortalProcess.run(
+      arguments: ["restore", backup.path, "--data-dir", data.path], input: Data())
+    #expect(restored.status == 0, "\(restored.stderr)")
+    let check = try PortalProcess.check(data)
+    #expect(check.status == 0, "\(check.lines)")
+    #expect(check.lines.contains { $0.contains("hash chain intact") })
+  }
 }

@@ -99,6 +99,11 @@ struct MaskTests {
         let renamed = try window.call(
           "updatePatientRelatedData", id: id, params: #"["P001",{"name":"Sarah J. Johnson"}]"#)
         #expect(renamed.contains(#""result""#))
+        // A stale write's conflict answers the record as it is now: masked too.
+        id += 1
+        let stale = try window.call(
+          "syncPatientData", id: id, params: #"["P001",{"phone":"555-010-4000"},1]"#)
+        #expect(stale.contains("-32003") && stale.contains(#""current""#), "\(stale.prefix(200))")
       }
       // Wait until the window has been told of every change the admin made.
       try window.waitUntil { lines in

@@ -52,7 +52,7 @@ extension Session {
       if access.isAudited {
         audit(spec, access, outcome: .error, code: ResponseError(error).code.rawValue)
       }
-      throw error
+      throw RecordView.masked(error, policy: policy)
     }
     switch access {
     case .reads(let kind, let shape, _), .writes(let kind, let shape, _):

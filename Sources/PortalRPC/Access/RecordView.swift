@@ -103,6 +103,19 @@ struct RecordView {
       })
   }
 
+  /// An error as the role may see it: a version conflict's `data.current` (the record as it is
+  /// now) masked like any read of it, or left out for a type the role cannot read.
+  static func masked(_ error: any Error, policy: AccessPolicy?) -> any Error {
+    guard let policy else { return error }
+    var response = ResponseError(error)
+    guard var data = response.data?.objectValue, case .object(let current)? = data["current"],
+      let kind = data["entityType"]?.stringValue.flatMap(EntityKind.Name.init(rawValue:))
+    else { return error }
+    data["current"] = policy.canRead(kind) ? .object(policy.mask(kind, current)) : nil
+    response.data = .object(data)
+    return response
+  }
+
   /// The id at the front of a stored record (`{"id":"P001",…` or `{"id":7,…`), without parsing
   /// the rest; nil when the record does not start that way.
   static func leadingID(_ bytes: [UInt8]) -> JSONValue? {

@@ -45,8 +45,16 @@ enum RestoreCommand {
       throw .store(sourceFile, error)
     }
     let copy = try CheckedCopy(of: backup, beside: target, what: "the backup", today: now.date)
+    // The backup's audit chain ends where it was taken: its head becomes the one kept beside
+    // the store (the replaced store's head is kept beside it), so --check does not mistake the
+    // restore for a log cut short.
+    let restoredHead = (try? backup.auditHead()) ?? nil
     let kept = try setAside(target, stamp: now)
+    if let kept, let head = AuditHeadFile.read(directory) {
+      AuditHeadFile.write(head, toFile: kept + "-audit-head")
+    }
     try copy.file.install(at: target, replacing: true)
+    AuditHeadFile.reset(directory, to: restoredHead)
     withExtendedLifetime(lock) {}
     return "restored \(sourceFile) into \(target): \(copy.summary)"
       + (kept.map { "; the replaced store is kept as \($0)" } ?? "")

@@ -1,4 +1,5 @@
 internal import DataSync
+internal import Domain
 internal import PortalJSON
 internal import Storage
 
@@ -27,8 +28,26 @@ struct RejectionNotices {
     let ids = Set(rows.map(\.mutationID))
     defer { told = ids }
     guard let told else { return }
+    let policy = session.readPolicy
     for row in rows where !told.contains(row.mutationID) {
-      let entry = SyncQueue.entry(row)
+      // A window is told only of rejections of what its role may read, masked as a read is.
+      if let policy, let type = row.entityType.flatMap(EntityKind.Name.init(rawValue:)),
+        !policy.canRead(type)
+      {
+        continue
+      }
+      var entry = SyncQueue.entry(row).objectValue ?? JSONObject()
+      if let error = entry["error"],
+        let masked = RecordView.masked(
+          ResponseError(
+            ErrorCode(rawValue: Int(error["code"]?.int64Value ?? 0)),
+            message: error["message"]?.stringValue, data: error["data"]), policy: policy)
+          as? ResponseError
+      {
+        var object = error.objectValue ?? JSONObject()
+        object["data"] = masked.data
+        entry["error"] = .object(object)
+      }
       let params: JSONValue = [
         "mutationId": entry["mutationId"] ?? .null, "method": entry["method"] ?? .null,
         "entityType": entry["entityType"] ?? .null, "entityId": entry["entityId"] ?? .null,
