@@ -319,7 +319,8 @@ public struct CommandLineOptions: Sendable, Equatable {
            portal-rpc backup DEST [--data-dir DIR] [--force]
            portal-rpc restore SRC [--data-dir DIR]
            portal-rpc export --format jsonl [--data-dir DIR] [--output FILE [--force]]
-           portal-rpc users add|list|disable|enable|reset-password|set-role … (users --help)
+           portal-rpc users add|list|disable|enable|reset-password|set-role …
+           portal-rpc users --help
            portal-rpc --help | --version | --openrpc
 
     One JSON-RPC message (or batch) per line on stdin; one response per line on stdout; logs on
