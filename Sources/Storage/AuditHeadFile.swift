@@ -5,7 +5,7 @@
 #endif
 
 /// The audit chain's head kept outside the store, in `portal.db-audit-head` beside it: one line,
-/// `<seq> <hash>`. It only moves forward, so a log cut short or rolled back to an older copy of
+/// `<seq> <hash>`, the sequence number zero-padded to 19 digits. It only moves forward, so a log cut short or rolled back to an older copy of
 /// the store ends before its head and `--check` says so. Every process that appends advances
 /// it after its commit, under an exclusive `flock` so two processes cannot step back each
 /// other's head.
@@ -52,10 +52,16 @@ public enum AuditHeadFile {
     guard descriptor >= 0 else { return }
     defer { close(descriptor) }
     guard flock(descriptor, LOCK_EX) == 0 else { return }
-    if !force, let current = parse(contents(descriptor)), current.seq >= head.seq { return }
-    let line = Array("\(head.seq) \(head.hash)\n".utf8)
+    let existing = contents(descriptor)
+    if !force, let current = parse(existing), current.seq >= head.seq { return }
+    // A fixed width (the sequence number padded to 19 digits), so the line is overwritten in
+    // place and the file never changes size.
+    let digits = String(head.seq)
+    let line = Array(
+      (String(repeating: "0", count: max(0, 19 - digits.count)) + digits + " " + head.hash + "\n")
+        .utf8)
     _ = line.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
-    _ = ftruncate(descriptor, off_t(line.count))
+    if existing.count != line.count { _ = ftruncate(descriptor, off_t(line.count)) }
   }
 
   private static func contents(_ descriptor: Int32) -> [UInt8] {

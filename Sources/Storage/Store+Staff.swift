@@ -80,8 +80,8 @@ extension Store {
       role: statement.text(3) ?? "", disabled: statement.int64(4) != 0)
   }
 
-  /// Changes an account's role, password hash or disabled flag, and revokes every token it has:
-  /// each of these ends its sessions.
+  /// Changes an account's role, password hash or disabled flag; a new role, password or a
+  /// disable revokes every token it has (each ends its sessions).
   public func updateStaff(
     id: Int64, role: String? = nil, passwordHash: String? = nil, disabled: Bool? = nil,
     at time: String
@@ -95,7 +95,8 @@ extension Store {
       role.map(SQLValue.text) ?? .null, passwordHash.map(SQLValue.text) ?? .null,
       disabled.map { .integer($0 ? 1 : 0) } ?? .null, .text(time), .integer(id),
     ]).run()
-    try revokeTokens(staffID: id)
+    // A new role, a new password or a disable ends every session; enabling ends none.
+    if role != nil || passwordHash != nil || disabled == true { try revokeTokens(staffID: id) }
   }
 
   // MARK: Tokens

@@ -28,15 +28,17 @@ while let argument = arguments.first {
   case "-h", "--help":
     print(
       """
-      usage: portal-bench [protocol|storage|sync|history|upstream|all] [--rounds N] [--kit DIR] [--quick]
-        sections: protocol, storage, sync, history (the default run, also `all`), and upstream:
+      usage: portal-bench [protocol|storage|sync|history|auth|upstream|all] [--rounds N] [--kit DIR] [--quick]
+        sections: protocol, storage, sync, history, auth (the default run, also `all`), and upstream:
         replicas of a throwaway PostgreSQL the bench starts and stops (minutes; only when named)
       """)
     exit(0)
   default: suites.append(argument)
   }
 }
-if suites.isEmpty || suites == ["all"] { suites = ["protocol", "storage", "sync", "history"] }
+if suites.isEmpty || suites == ["all"] {
+  suites = ["protocol", "storage", "sync", "history", "auth"]
+}
 
 do {
   let kit = try BenchKit(root: URL(fileURLWithPath: kitPath))
@@ -63,6 +65,9 @@ do {
     case "history":
       let figures = try HistoryBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
       printTable("A patient's history (--durability normal)", figures, rounds: rounds)
+    case "auth":
+      let figures = try AuthBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
+      printTable("Staff sign-in and audit (auth on vs off)", figures, rounds: rounds)
     case "upstream":
       if let figures = try UpstreamBench.run(
         kit: kit, binary: binary, rounds: rounds, quick: quick)
@@ -71,7 +76,7 @@ do {
       }
     default:
       throw BenchError.setup(
-        "unknown suite \(suite); known: protocol, storage, sync, history, upstream")
+        "unknown suite \(suite); known: protocol, storage, sync, history, auth, upstream")
     }
   }
   try? FileManager.default.removeItem(at: kit.workDirectory)

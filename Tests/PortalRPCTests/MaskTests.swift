@@ -99,6 +99,14 @@ struct MaskTests {
         let renamed = try window.call(
           "updatePatientRelatedData", id: id, params: #"["P001",{"name":"Sarah J. Johnson"}]"#)
         #expect(renamed.contains(#""result""#))
+        // A patient added without the history the role cannot see gets empty lists.
+        var newPatient = try #require(
+          try JSONParser.parse(patientJSON(named: "Desk Added")).objectValue)
+        newPatient.removeValue(forKey: "medicalHistory")
+        id += 1
+        let added = try window.call(
+          "addPatient", id: id, params: "[\(JSONValue.object(newPatient).description)]")
+        #expect(added.contains(#""result""#), "\(added.prefix(200))")
         // A stale write's conflict answers the record as it is now: masked too.
         id += 1
         let stale = try window.call(

@@ -178,6 +178,14 @@ struct SessionTests {
     #expect(try attempt("ghost", "x-x-x-x-x-x", id: 15)["error"]?["data"]?["retryAfterMs"] != nil)
     try clock.advance(seconds: 2.5)
     #expect(try attempt("frontDesk", Staff.password("frontDesk"), id: 20)["result"] != nil)
+    // A sign-in inside a transaction could roll its failure count back: refused.
+    let nested = try JSONParser.parse(
+      try window.call(
+        "transaction", id: 99,
+        params:
+          #"[[{"method":"login","params":{"credentials":{"username":"frontDesk","password":"x"}}}]]"#
+      ))
+    #expect(nested["error"]?["code"]?.int64Value == -32602)
     try window.closeInput()
     _ = try window.finish()
     let log = try auditEvents(data)

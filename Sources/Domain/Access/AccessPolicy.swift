@@ -67,6 +67,16 @@ public struct AccessPolicy: Sendable {
     return record
   }
 
+  /// A new record from this role with every masked field it needs but cannot give filled with
+  /// its empty value (a front desk adds a patient without seeing medical history).
+  public func completingNew(_ kind: EntityKind.Name, _ record: JSONObject) -> JSONObject {
+    var record = record
+    for field in hidden[kind] ?? [] where record[field.field] == nil {
+      if let empty = field.emptyValue { record[field.field] = empty }
+    }
+    return record
+  }
+
   /// The names in a change's `fields` list this role may see.
   public func visibleFields(_ kind: EntityKind.Name, _ fields: [String]) -> [String] {
     guard let hidden = hidden[kind] else { return fields }

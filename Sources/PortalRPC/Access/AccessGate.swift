@@ -45,6 +45,16 @@ extension Session {
         throw AuthError.forbidden(missing)
       }
     }
+    var call = call
+    if let policy, case .writes(let kind, .record, let fields?) = access,
+      spec.name == EntityKind.named(kind).addMethod, let record = call.arguments.object(fields)
+    {
+      call = MethodCall(
+        id: call.id,
+        arguments: call.arguments.replacing(
+          fields, with: .object(policy.completingNew(kind, record))),
+        session: call.session)
+    }
     let reply: Reply
     do {
       reply = try spec.handler(call)

@@ -46,10 +46,21 @@ final class AuditRecorder {
     return max(0, oldestPendingAt + Self.flushIntervalMilliseconds - Self.monotonicMilliseconds())
   }
 
-  /// Right before a commit: appends the pending events when the transaction writes anyway, or
-  /// when they are due (then taking the write lock for them).
+  /// Appends read events off the request thread, when the store is a file (nil in memory).
+  var writer: AuditWriter?
+
+  /// Right before a commit: appends the pending events when the transaction writes anyway;
+  /// otherwise hands them to the writer thread, or, without one, appends them when they are due
+  /// (then taking the write lock for them).
   func appendBeforeCommit(to store: Store, due: Bool) throws(StorageError) {
-    guard !pending.isEmpty, store.isWriting || due || isDue else { return }
+    guard !pending.isEmpty else { return }
+    if !store.isWriting, let writer {
+      writer.append(pending)
+      pending.removeAll(keepingCapacity: true)
+      oldestPendingAt = nil
+      return
+    }
+    guard store.isWriting || due || isDue else { return }
     committingHead = try store.appendAudit(pending)
     committing = pending
     pending.removeAll(keepingCapacity: true)

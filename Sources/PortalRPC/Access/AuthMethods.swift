@@ -213,13 +213,28 @@ public enum AuthMethods {
     var problems: [ParamProblem] = []
     for member in raw {
       let path = "/query/" + member.key
+      func text() -> String? {
+        guard let text = member.value.stringValue else {
+          problems.append(ParamProblem(path: path, message: "must be a string"))
+          return nil
+        }
+        return text
+      }
       switch member.key {
-      case "staffId": query.staffID = member.value.int64Value
-      case "patientId": query.patientID = PatientID.canonical(member.value)
-      case "entityType": query.entityType = member.value.stringValue
-      case "method": query.method = member.value.stringValue
-      case "from": query.from = member.value.stringValue
-      case "to": query.to = member.value.stringValue
+      case "staffId":
+        query.staffID = member.value.int64Value
+        if query.staffID == nil {
+          problems.append(ParamProblem(path: path, message: "must be an integer"))
+        }
+      case "patientId":
+        query.patientID = PatientID.canonical(member.value)
+        if query.patientID == nil {
+          problems.append(ParamProblem(path: path, message: "must be a patient id"))
+        }
+      case "entityType": query.entityType = text()
+      case "method": query.method = text()
+      case "from": query.from = text()
+      case "to": query.to = text()
       case "after": query.after = member.value.int64Value ?? -1
       case "limit": query.limit = Int(member.value.int64Value ?? 0)
       default:

@@ -35,6 +35,7 @@ extension Session {
     }
     do {
       if try auth.revoked(in: dataSync.store) { endSession(.revoked) }
+      if auth.auditing, auditRecorder.writer == nil { startAuditWriter() }
     } catch {
       log.warn("the session could not be checked against the store (\(ResponseError(error).code))")
     }
@@ -94,8 +95,28 @@ extension Session {
     }
   }
 
+  /// Starts the thread that appends read events, for a store in a data directory that is audited.
+  func startAuditWriter() {
+    guard auth.auditing, auditRecorder.writer == nil, let directory = configuration.dataDirectory,
+      !dataSync.store.isReadOnly
+    else { return }
+    do {
+      auditRecorder.writer = try AuditWriter(
+        directory: directory,
+        options: Store.Options(
+          synchronousFull: configuration.durability == .full,
+          busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds),
+        now: clock.now(), log: log)
+    } catch {
+      log.warn(
+        "read events are written on the request thread: no second store connection (\(ResponseError(error).code))"
+      )
+    }
+  }
+
   /// At the end of input: whatever audit events wait are written before the process exits.
   public func finishAudit() {
+    defer { auditRecorder.writer?.finish() }
     guard !auditRecorder.isEmpty else { return }
     do {
       try auditRecorder.appendBeforeCommit(to: dataSync.store, due: true)

@@ -159,7 +159,7 @@ public enum PortalCommand {
           let configuration = try options.replica.configuration(directory: path)
           if let configuration {
             let compared = UpstreamCheck.run(store, configuration: configuration)
-            upstreamLines = compared.lines
+            upstreamLines += compared.lines
             report.problems += compared.problems
           }
         } catch {

@@ -67,6 +67,14 @@ public struct Arguments: Sendable {
     return values[index]
   }
 
+  /// The same arguments with parameter `name` set to `value`.
+  func replacing(_ name: String, with value: JSONValue) -> Arguments {
+    guard let index = params.firstIndex(where: { $0.name == name }) else { return self }
+    var values = self.values
+    values[index] = value
+    return Arguments(params: params, values: values)
+  }
+
   public func string(_ name: String) -> String? { self[name]?.stringValue }
   public func object(_ name: String) -> JSONObject? { self[name]?.objectValue }
   public func int64(_ name: String) -> Int64? { self[name]?.int64Value }

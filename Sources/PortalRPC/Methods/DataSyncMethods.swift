@@ -358,6 +358,8 @@ public enum DataSyncMethods {
       "subscribeToUpdates", "unsubscribeFromUpdates", "getChangesSince",
       // A replica's push waits on the network: never inside a local atomic write.
       "processSyncQueue",
+      // A sign-in's failure count, a logout's revocation: never undone with a failed group.
+      "login", "logout", "refreshToken",
     ].contains(name)
   }
 

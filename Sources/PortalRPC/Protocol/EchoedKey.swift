@@ -72,6 +72,7 @@ enum EchoedKey {
     for spec in PortalInterface().table.specs { names.formUnion(spec.params.map(\.name)) }
     names.formUnion(["method", "params", "message", "version", "createdAt", "updatedAt"])
     names.formUnion(["type", "entityId", "data", "timestamp", "state"])  // a sync operation's
+    names.formUnion(["staffId", "from", "to", "after", "credentials"])  // audit queries, login
     return names
   }()
 }

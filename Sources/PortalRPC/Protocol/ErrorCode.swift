@@ -29,9 +29,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable {
   /// Reserved for replica mode: the upstream cannot be reached and the change waits in the
   /// outbox. A standalone server never sends it.
   public static let upstreamUnavailable = ErrorCode(rawValue: -32006)
-  /// Reserved for authentication.
+  /// Nobody is signed in (or the session ended), a sign-in failed, or a username must wait.
   public static let unauthenticated = ErrorCode(rawValue: -32010)
-  /// Reserved for permissions.
+  /// The signed-in role lacks the permission `data.permission` names.
   public static let forbidden = ErrorCode(rawValue: -32011)
   /// The client cancelled the request with `$/cancelRequest`.
   public static let requestCancelled = ErrorCode(rawValue: -32800)

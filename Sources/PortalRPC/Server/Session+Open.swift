@@ -49,6 +49,7 @@ extension Session {
         return writable
       }
     }
+    session.startAuditWriter()
     if configuration.authMode == .off, session.auth.auditing {
       session.log.warn(
         "--auth off: this store has staff accounts, but nobody needs to sign in; requests are still audited, without a staff member"
