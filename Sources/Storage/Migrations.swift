@@ -271,7 +271,8 @@ public enum Migrations {
   /// it), their sign-in tokens
   /// (only SHA-256 hashes; a `family` is one sign-in and every window that joined it), failed
   /// sign-ins by username (known or not, so both behave alike), and the audit log: a hash chain
-  /// that refuses updates and deletes.
+  /// of links (each the events of one commit, `seq` … `last_seq`) that refuses updates and
+  /// deletes.
   private static let staffAndAudit = """
     CREATE TABLE staff (
       id INTEGER PRIMARY KEY,
@@ -301,14 +302,12 @@ public enum Migrations {
     ) WITHOUT ROWID;
     CREATE TABLE audit_log (
       seq INTEGER PRIMARY KEY,
-      time TEXT NOT NULL,
-      staff_id INTEGER,
-      method TEXT NOT NULL,
-      entity_type TEXT,
-      event TEXT NOT NULL,
+      last_seq INTEGER NOT NULL,
+      first_time TEXT NOT NULL,
+      last_time TEXT NOT NULL,
+      events TEXT NOT NULL,
       hash TEXT NOT NULL
     );
-    CREATE INDEX audit_log_by_staff ON audit_log(staff_id, seq);
     CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
       SELECT RAISE(ABORT, 'the audit log is append-only');
     END;

@@ -53,105 +53,113 @@ public struct AuditBreak: Sendable, Equatable, Error {
   public let reason: String
 }
 
-/// The audit log: a hash chain of `AuditEvent`s, each hash over the previous hash and the
-/// event's canonical JSON, in a table whose triggers refuse updates and deletes.
+/// The audit log: a hash chain of links, each the events of one commit as a JSON array of their
+/// canonical JSON (`seq` … `last_seq`), its hash over the previous link's hash and its own
+/// events, in a table whose triggers refuse updates and deletes. One link per commit keeps a
+/// run of reads to one row and one hash per flush, not one per read.
 ///
 /// - SeeAlso: `docs/security.md`, "Audit".
 extension Store {
-  /// Appends `events` in order inside the current write transaction (taking the write lock if
+  /// Appends `events` as one link inside the current write transaction (taking the write lock if
   /// none is held, so the chain's end cannot move underneath); returns the new head.
   @discardableResult
   public func appendAudit(_ events: [AuditEvent]) throws(StorageError) -> AuditHead? {
-    guard !events.isEmpty else { return nil }
+    guard let first = events.first, let last = events.last else { return nil }
     try beginWrite()
-    var head = try auditHead() ?? AuditHead(seq: 0, hash: AuditHead.genesis)
-    let insert = try database.statement(
-      "INSERT INTO audit_log(seq, time, staff_id, method, entity_type, event, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
-    )
-    for event in events {
-      let seq = head.seq + 1
-      let canonical = event.canonicalJSON(seq: seq)
-      let hash = Self.chainHash(previous: head.hash, event: canonical)
-      try insert.bind([
-        .integer(seq), .text(event.time.description), event.staffID.map(SQLValue.integer) ?? .null,
-        .text(event.method), event.entityType.map(SQLValue.text) ?? .null, .json(canonical),
-        .text(hash),
-      ]).run()
-      head = AuditHead(seq: seq, hash: hash)
+    let previous = try auditHead() ?? AuditHead(seq: 0, hash: AuditHead.genesis)
+    let writer = JSONWriter(capacity: 256 * events.count + 2)
+    writer.append(UInt8(ascii: "["))
+    for (offset, event) in events.enumerated() {
+      if offset > 0 { writer.append(UInt8(ascii: ",")) }
+      event.write(seq: previous.seq + 1 + Int64(offset), into: writer)
     }
-    return head
+    writer.append(UInt8(ascii: "]"))
+    let linked = writer.bytes
+    let hash = Self.chainHash(previous: previous.hash, event: linked)
+    let lastSeq = previous.seq + Int64(events.count)
+    try database.statement(
+      "INSERT INTO audit_log(seq, last_seq, first_time, last_time, events, hash) VALUES (?, ?, ?, ?, ?, ?)"
+    ).bind([
+      .integer(previous.seq + 1), .integer(lastSeq), .text(first.time.description),
+      .text(last.time.description), .json(linked), .text(hash),
+    ]).run()
+    return AuditHead(seq: lastSeq, hash: hash)
   }
 
-  /// The hash of an event: SHA-256 over the previous hash (hex), a line feed and the event.
+  /// The hash of a link: SHA-256 over the previous link's hash (hex), a line feed and the link's
+  /// events.
   public static func chainHash(previous: String, event: [UInt8]) -> String {
     Hex.encode(SHA256.digest(parts: [Array(previous.utf8), [0x0A], event]))
   }
 
-  /// The newest event's sequence number and hash; nil for an empty log.
+  /// The newest link's last sequence number and hash; nil for an empty log.
   public func auditHead() throws(StorageError) -> AuditHead? {
     let statement = try database.statement(
-      "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+      "SELECT last_seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
     defer { statement.finish() }
     guard try statement.step() else { return nil }
     return AuditHead(seq: statement.int64(0), hash: statement.text(1) ?? "")
   }
 
-  /// Events matching `query`, oldest first, as stored (canonical JSON).
+  /// Events matching `query`, oldest first, each as its canonical JSON.
   public func auditEvents(_ query: AuditQuery) throws(StorageError) -> [EncodedJSON] {
     try beginRead()
     let statement = try database.statement(
       """
-      SELECT event FROM audit_log
-        WHERE seq > ?1 AND (?2 IS NULL OR staff_id = ?2) AND (?3 IS NULL OR entity_type = ?3)
-          AND (?4 IS NULL OR method = ?4) AND (?5 IS NULL OR time >= ?5)
-          AND (?6 IS NULL OR time <= ?6)
-          AND (?7 IS NULL OR EXISTS (
-            SELECT 1 FROM json_each(audit_log.event, '$.patientIds') WHERE value = ?7))
-        ORDER BY seq LIMIT ?8
+      SELECT events FROM audit_log
+        WHERE last_seq > ?1 AND (?2 IS NULL OR last_time >= ?2) AND (?3 IS NULL OR first_time <= ?3)
+        ORDER BY seq
       """
     ).bind([
-      .integer(query.after), query.staffID.map(SQLValue.integer) ?? .null,
-      query.entityType.map(SQLValue.text) ?? .null, query.method.map(SQLValue.text) ?? .null,
-      query.from.map(SQLValue.text) ?? .null, query.to.map(SQLValue.text) ?? .null,
-      query.patientID.map(SQLValue.text) ?? .null, .integer(Int64(query.limit)),
+      .integer(query.after), query.from.map(SQLValue.text) ?? .null,
+      query.to.map(SQLValue.text) ?? .null,
     ])
+    defer { statement.finish() }
     var events: [EncodedJSON] = []
-    while try statement.step() { events.append(EncodedJSON(trusted: statement.bytes(0))) }
+    while events.count < query.limit, try statement.step() {
+      guard case .array(let link)? = try? JSONParser.parse(statement.bytes(0)) else { continue }
+      for case .object(let event) in link where query.matches(event) {
+        events.append(EncodedJSON(event))
+        if events.count == query.limit { break }
+      }
+    }
     return events
   }
 
-  /// Walks the whole chain, recomputing every hash; then compares its end with `head`, the copy
-  /// kept outside the store (a log that ends before it was cut short). Returns the number of
-  /// events and the chain's end.
+  /// Walks the whole chain, recomputing every link's hash and checking every event's place;
+  /// then compares its end with `head`, the copy kept outside the store (a log that ends before
+  /// it was cut short). Returns the number of events and the chain's end.
   public func verifyAuditChain(against head: AuditHead?) throws(StorageError) -> Result<
     (count: Int64, head: AuditHead?), AuditBreak
   > {
     try beginRead()
     let statement = try database.statement(
-      "SELECT seq, event, hash, time, staff_id, method, entity_type FROM audit_log ORDER BY seq")
+      "SELECT seq, last_seq, first_time, last_time, events, hash FROM audit_log ORDER BY seq")
     var previous = AuditHead(seq: 0, hash: AuditHead.genesis)
-    var count: Int64 = 0
     var broken: AuditBreak?
     while try statement.step() {
       let seq = statement.int64(0)
       guard seq == previous.seq + 1 else {
-        broken = AuditBreak(
-          seq: previous.seq + 1, reason: "event \(previous.seq + 1) is missing")
+        broken = AuditBreak(seq: previous.seq + 1, reason: "event \(previous.seq + 1) is missing")
         break
       }
-      let event = statement.bytes(1)
-      let hash = statement.text(2) ?? ""
-      guard Self.chainHash(previous: previous.hash, event: event) == hash else {
+      let events = statement.bytes(4)
+      let hash = statement.text(5) ?? ""
+      guard Self.chainHash(previous: previous.hash, event: events) == hash else {
         broken = AuditBreak(
           seq: seq, reason: "event \(seq) does not match its hash (altered, or moved)")
         break
       }
-      guard Self.columnsMatch(event, seq: seq, statement) else {
+      let lastSeq = statement.int64(1)
+      guard
+        Self.linkHolds(
+          events, from: seq, through: lastSeq, firstTime: statement.text(2),
+          lastTime: statement.text(3))
+      else {
         broken = AuditBreak(seq: seq, reason: "event \(seq)'s indexed columns do not match it")
         break
       }
-      previous = AuditHead(seq: seq, hash: hash)
-      count += 1
+      previous = AuditHead(seq: lastSeq, hash: hash)
     }
     statement.finish()
     if let broken { return .failure(broken) }
@@ -164,53 +172,77 @@ extension Store {
               "the log ends at event \(previous.seq) but its head outside the store records event \(head.seq): events were removed"
           ))
       }
-      if let recorded = try auditHash(seq: head.seq), recorded != head.hash {
+      if let recorded = try auditHash(at: head.seq), recorded != head.hash {
         return .failure(
           AuditBreak(
             seq: head.seq,
             reason: "event \(head.seq) differs from the head recorded outside the store"))
       }
     }
-    return .success((count, count == 0 ? nil : previous))
+    return .success((previous.seq, previous.seq == 0 ? nil : previous))
   }
 
-  private func auditHash(seq: Int64) throws(StorageError) -> String? {
-    let statement = try database.statement("SELECT hash FROM audit_log WHERE seq = ?")
-      .bind([.integer(seq)])
+  /// The hash of the link that ends at event `seq`, if one does.
+  public func auditHash(at seq: Int64) throws(StorageError) -> String? {
+    let statement = try database.statement(
+      "SELECT last_seq, hash FROM audit_log WHERE seq <= ? ORDER BY seq DESC LIMIT 1"
+    ).bind([.integer(seq)])
     defer { statement.finish() }
-    return try statement.step() ? statement.text(0) : nil
+    guard try statement.step(), statement.int64(0) == seq else { return nil }
+    return statement.text(1)
   }
 
-  /// The columns `getAuditLog` filters on agree with the hashed event.
-  private static func columnsMatch(_ event: [UInt8], seq: Int64, _ statement: Statement) -> Bool {
-    guard case .object(let object)? = try? JSONParser.parse(event) else { return false }
-    return object["seq"]?.int64Value == seq
-      && object["time"]?.stringValue == statement.text(3)
-      && object["staffId"]?.int64Value == (statement.isNull(4) ? nil : statement.int64(4))
-      && object["method"]?.stringValue == statement.text(5)
-      && object["entityType"]?.stringValue == statement.text(6)
+  /// The link's events are numbered `seq` … `lastSeq` in order, and its time columns are its
+  /// first and last events' times.
+  private static func linkHolds(
+    _ events: [UInt8], from seq: Int64, through lastSeq: Int64, firstTime: String?,
+    lastTime: String?
+  ) -> Bool {
+    guard case .array(let link)? = try? JSONParser.parse(events),
+      link.count == Int(lastSeq - seq + 1)
+    else { return false }
+    for (offset, event) in link.enumerated() where event["seq"]?.int64Value != seq + Int64(offset) {
+      return false
+    }
+    return link.first?["time"]?.stringValue == firstTime
+      && link.last?["time"]?.stringValue == lastTime
   }
 }
 
-/// A replica's side of the audit log: the agent pushes it to PostgreSQL after a cursor.
+extension AuditQuery {
+  /// Whether one event (its canonical JSON, parsed) is one the query asks for.
+  func matches(_ event: JSONObject) -> Bool {
+    guard let seq = event["seq"]?.int64Value, seq > after else { return false }
+    if let staffID, event["staffId"]?.int64Value != staffID { return false }
+    if let entityType, event["entityType"]?.stringValue != entityType { return false }
+    if let method, event["method"]?.stringValue != method { return false }
+    let time = event["time"]?.stringValue ?? ""
+    if let from, time < from { return false }
+    if let to, time > to { return false }
+    if let patientID,
+      !(event["patientIds"]?.arrayValue ?? []).contains(.string(patientID))
+    {
+      return false
+    }
+    return true
+  }
+}
+
+/// A replica's side of the audit log: the agent pushes its links to PostgreSQL after a cursor.
 extension Store {
-  /// Events after `seq`, oldest first, as stored.
-  public func auditRows(after seq: Int64, limit: Int) throws(StorageError) -> [(
-    seq: Int64, event: [UInt8], hash: String
+  /// Links whose events come after `seq`, oldest first, as stored.
+  public func auditLinks(after seq: Int64, limit: Int) throws(StorageError) -> [(
+    seq: Int64, lastSeq: Int64, events: [UInt8], hash: String
   )] {
     let statement = try database.statement(
-      "SELECT seq, event, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"
+      "SELECT seq, last_seq, events, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"
     ).bind([.integer(seq), .integer(Int64(limit))])
-    var rows: [(seq: Int64, event: [UInt8], hash: String)] = []
+    var links: [(seq: Int64, lastSeq: Int64, events: [UInt8], hash: String)] = []
     while try statement.step() {
-      rows.append((statement.int64(0), statement.bytes(1), statement.text(2) ?? ""))
+      links.append(
+        (statement.int64(0), statement.int64(1), statement.bytes(2), statement.text(3) ?? ""))
     }
-    return rows
-  }
-
-  /// The hash of event `seq`, if the log holds it.
-  public func auditHash(at seq: Int64) throws(StorageError) -> String? {
-    try auditHash(seq: seq)
+    return links
   }
 
   /// Whether the agent has staff or audit events to push (two index probes).

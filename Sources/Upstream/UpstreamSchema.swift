@@ -87,12 +87,14 @@ public enum UpstreamSchema {
         END $$;
         CREATE TRIGGER staff_touch BEFORE INSERT OR UPDATE ON portal.staff
           FOR EACH ROW EXECUTE FUNCTION portal.staff_touch();
-        -- Every workstation's audit events, as its hash chain holds them, and each chain's head.
-        -- Append-only: updates, deletes and truncation are refused.
+        -- Every workstation's audit log, link by link as its hash chain holds them (a link is
+        -- the events seq .. last_seq of one commit), and each chain's head. Append-only:
+        -- updates, deletes and truncation are refused.
         CREATE TABLE portal.audit_log (
           client_id text NOT NULL,
           seq bigint NOT NULL,
-          event text NOT NULL,
+          last_seq bigint NOT NULL,
+          events text NOT NULL,
           hash text NOT NULL,
           received_at timestamptz NOT NULL DEFAULT now(),
           PRIMARY KEY (client_id, seq)

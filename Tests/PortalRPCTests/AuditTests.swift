@@ -38,18 +38,20 @@ struct AuditTests {
     // The response is out only after the commit, so the event is on disk already.
     let database = try Self.database(data)
     let statement = try database.statement(
-      "SELECT count(*) FROM audit_log WHERE method = 'addPatient' AND event LIKE ?")
+      "SELECT count(*) FROM audit_log WHERE events LIKE '%\"method\":\"addPatient\"%' AND events LIKE ?"
+    )
     statement.bind([.text("%\"\(id)\"%")])
     #expect(try statement.step() && statement.int64(0) == 1)
     statement.finish()
     for index in 0..<50 { try window.call("getPatient", id: 100 + index, params: #"["P001"]"#) }
     try window.closeInput()
     #expect(try window.finish().status == 0)
-    let reads = try database.integer(
-      "SELECT count(*) FROM audit_log WHERE method = 'getPatient' AND staff_id IS NOT NULL")
-    #expect(reads == 50)
-    let event = try #require(
-      try auditEvents(data).first { $0["method"]?.stringValue == "addPatient" })
+    let log = try auditEvents(data)
+    // A run of reads within one flush is one event that counts them.
+    let reads = log.filter { $0["method"]?.stringValue == "getPatient" && $0["staffId"] != nil }
+    #expect(reads.reduce(0) { $0 + ($1["requests"]?.int64Value ?? 1) } == 50)
+    #expect(reads.allSatisfy { $0["patientIds"]?.arrayValue == ["P001"] })
+    let event = try #require(log.first { $0["method"]?.stringValue == "addPatient" })
     #expect(event["username"]?.stringValue == "doctor")
     #expect(event["role"]?.stringValue == "doctor")
     #expect(event["patientIds"]?.arrayValue == [.string(id)])
@@ -57,7 +59,7 @@ struct AuditTests {
     #expect(event["client"]?.stringValue == "tests")
     // Ids, never values: the new patient's name is nowhere in the log.
     let all = try database.integer(
-      "SELECT count(*) FROM audit_log WHERE event LIKE '%Audit Person%'")
+      "SELECT count(*) FROM audit_log WHERE events LIKE '%Audit Person%'")
     #expect(all == 0)
   }
 
@@ -66,7 +68,7 @@ struct AuditTests {
     let data = try Self.clinicWithHistory("audit-append-only")
     let database = try Self.database(data)
     #expect(throws: StorageError.self) {
-      try database.execute("UPDATE audit_log SET method = 'x' WHERE seq = 1")
+      try database.execute("UPDATE audit_log SET events = 'x' WHERE seq = 1")
     }
     #expect(throws: StorageError.self) {
       try database.execute("DELETE FROM audit_log WHERE seq = 1")
@@ -109,60 +111,87 @@ struct AuditTests {
   }
 
   /// Tampers with a copy of a clinic's store (its triggers dropped first, as someone with the
-  /// file would), then runs `--check` on it.
-  static func tampered(_ edit: (Database) throws -> Void) throws -> (status: Int32, output: String)
-  {
+  /// file would), then runs `--check` on it. `edit` also gets the first sequence number of every
+  /// link of the chain, oldest first.
+  static func tampered(_ edit: (Database, [Int64]) throws -> Void) throws -> (
+    status: Int32, output: String
+  ) {
     let data = try clinicWithHistory("audit-tamper")
     #expect(try PortalProcess.check(data).status == 0)
     let database = try Self.database(data)
     try database.execute("DROP TRIGGER audit_log_no_update")
     try database.execute("DROP TRIGGER audit_log_no_delete")
-    try edit(database)
+    let statement = try database.statement("SELECT seq FROM audit_log ORDER BY seq")
+    var links: [Int64] = []
+    while try statement.step() { links.append(statement.int64(0)) }
+    #expect(links.count >= 4, "the history should span several links")
+    try edit(database, links)
     let check = try PortalProcess.check(data)
     return (check.status, check.lines.joined(separator: "\n"))
   }
 
   @Test("an edited byte is found, and named")
   func editedByte() throws {
-    let result = try Self.tampered { database in
+    let result = try Self.tampered { database, _ in
       try database.execute(
-        "UPDATE audit_log SET event = replace(event, '\"getPatient\"', '\"getPatienT\"') WHERE method = 'getPatient'"
-      )
+        "UPDATE audit_log SET events = replace(events, '\"getPatient\"', '\"getPatienT\"')")
     }
     #expect(result.status == 1)
     #expect(result.output.contains("does not match its hash"), "\(result.output)")
     #expect(result.output.contains("first broken link is event"))
   }
 
-  @Test("a deleted event in the middle is found, and named")
-  func deletedEvent() throws {
-    let result = try Self.tampered { database in
-      try database.execute("DELETE FROM audit_log WHERE seq = 4")
+  @Test("a deleted link in the middle is found, and named")
+  func deletedLink() throws {
+    var deleted: Int64 = 0
+    let result = try Self.tampered { database, links in
+      deleted = links[links.count / 2]
+      try database.execute("DELETE FROM audit_log WHERE seq = \(deleted)")
     }
     #expect(result.status == 1)
-    #expect(result.output.contains("first broken link is event 4"), "\(result.output)")
+    #expect(result.output.contains("first broken link is event \(deleted)"), "\(result.output)")
   }
 
-  @Test("two events swapped are found")
-  func reordered() throws {
-    let result = try Self.tampered { database in
+  @Test("an event cut out of its link is found")
+  func deletedEvent() throws {
+    let result = try Self.tampered { database, _ in
+      // The newest link of several events loses its last event.
       try database.execute(
         """
-        UPDATE audit_log SET event = CASE seq WHEN 4 THEN (SELECT event FROM audit_log WHERE seq = 5)
-          ELSE (SELECT event FROM audit_log WHERE seq = 4) END,
-          hash = CASE seq WHEN 4 THEN (SELECT hash FROM audit_log WHERE seq = 5)
-          ELSE (SELECT hash FROM audit_log WHERE seq = 4) END WHERE seq IN (4, 5)
+        UPDATE audit_log SET events = substr(events, 1,
+            length(events) - length(json(json_extract(events, '$[#-1]'))) - 2) || ']',
+          last_seq = last_seq - 1
+          WHERE seq = (SELECT max(seq) FROM audit_log WHERE last_seq > seq)
         """)
     }
     #expect(result.status == 1)
-    #expect(result.output.contains("first broken link is event 4"), "\(result.output)")
+    #expect(result.output.contains("does not match its hash"), "\(result.output)")
+  }
+
+  @Test("two links swapped are found")
+  func reordered() throws {
+    var first: Int64 = 0
+    let result = try Self.tampered { database, links in
+      first = links[1]
+      let second = links[2]
+      try database.execute(
+        """
+        UPDATE audit_log SET
+          events = CASE seq WHEN \(first) THEN (SELECT events FROM audit_log WHERE seq = \(second))
+            ELSE (SELECT events FROM audit_log WHERE seq = \(first)) END,
+          hash = CASE seq WHEN \(first) THEN (SELECT hash FROM audit_log WHERE seq = \(second))
+            ELSE (SELECT hash FROM audit_log WHERE seq = \(first)) END
+          WHERE seq IN (\(first), \(second))
+        """)
+    }
+    #expect(result.status == 1)
+    #expect(result.output.contains("first broken link is event \(first)"), "\(result.output)")
   }
 
   @Test("a log cut short at its end is found through the head kept outside the store")
   func truncated() throws {
-    let result = try Self.tampered { database in
-      try database.execute(
-        "DELETE FROM audit_log WHERE seq >= (SELECT max(seq) - 1 FROM audit_log)")
+    let result = try Self.tampered { database, _ in
+      try database.execute("DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)")
     }
     #expect(result.status == 1)
     #expect(result.output.contains("events were removed"), "\(result.output)")
@@ -170,17 +199,18 @@ struct AuditTests {
 
   @Test("a rehashed chain (every hash recomputed after an edit) is still found by the head")
   func rehashed() throws {
-    let result = try Self.tampered { database in
-      let statement = try database.statement("SELECT seq, event FROM audit_log ORDER BY seq")
-      var rows: [(Int64, [UInt8])] = []
-      while try statement.step() { rows.append((statement.int64(0), statement.bytes(1))) }
+    let result = try Self.tampered { database, links in
       var previous = AuditHead.genesis
-      for (seq, event) in rows {
-        var text = String(decoding: event, as: UTF8.self)
-        if seq == 3 { text = text.replacingOccurrences(of: "\"ok\"", with: "\"error\"") }
+      for (index, seq) in links.enumerated() {
+        let read = try database.statement("SELECT events FROM audit_log WHERE seq = ?")
+        read.bind([.integer(seq)])
+        _ = try read.step()
+        var text = String(decoding: read.bytes(0), as: UTF8.self)
+        read.finish()
+        if index == 2 { text = text.replacingOccurrences(of: "\"ok\"", with: "\"error\"") }
         let hash = Store.chainHash(previous: previous, event: Array(text.utf8))
         let update = try database.statement(
-          "UPDATE audit_log SET event = ?, hash = ? WHERE seq = ?")
+          "UPDATE audit_log SET events = ?, hash = ? WHERE seq = ?")
         try update.bind([.text(text), .text(hash), .integer(seq)]).run()
         previous = hash
       }

@@ -67,7 +67,7 @@ struct ClinicStaffTests {
         guard let head = AuditHeadFile.read(directory.path) else { return false }
         let rows = try upstream.rows(
           """
-          SELECT h.seq, h.hash, (SELECT count(*) FROM portal.audit_log l WHERE l.client_id = h.client_id)
+          SELECT h.seq, h.hash, (SELECT max(last_seq) FROM portal.audit_log l WHERE l.client_id = h.client_id)
             FROM portal.audit_heads h JOIN portal.clients c USING (client_id) WHERE c.name = $1
           """, [directory.lastPathComponent])
         return rows.first.map {
@@ -76,7 +76,7 @@ struct ClinicStaffTests {
           ?? false
       }
     }
-    let tamper = try? upstream.rows("UPDATE portal.audit_log SET event = 'x' WHERE seq = 1")
+    let tamper = try? upstream.rows("UPDATE portal.audit_log SET events = 'x' WHERE seq = 1")
     #expect(tamper == nil, "PostgreSQL's audit log took an update")
     let delete = try? upstream.rows("DELETE FROM portal.audit_log")
     #expect(delete == nil, "PostgreSQL's audit log took a delete")

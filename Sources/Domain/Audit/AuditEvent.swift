@@ -20,10 +20,25 @@ public struct AuditEvent: Sendable, Equatable {
     case locked
   }
 
+  /// Who acted, from which client: shared by every event of one signed-in connection, so an
+  /// event costs one reference for it, not four strings.
+  public final class Actor: Sendable {
+    public let staffID: Int64?
+    public let username: String?
+    public let role: String?
+    /// The client's name from `initialize`.
+    public let client: String?
+
+    public init(staffID: Int64?, username: String?, role: String?, client: String?) {
+      self.staffID = staffID
+      self.username = username
+      self.role = role
+      self.client = client
+    }
+  }
+
   public var time: Timestamp
-  public var staffID: Int64?
-  public var username: String?
-  public var role: String?
+  public var actor: Actor
   /// The method, or `session.expired` / `session.revoked` when a session ended by itself.
   public var method: String
   public var outcome: Outcome
@@ -34,19 +49,23 @@ public struct AuditEvent: Sendable, Equatable {
   public var ids: [JSONValue]
   /// The patients those records belong to.
   public var patientIDs: [String]
-  /// The client's name from `initialize`.
-  public var client: String?
+  /// How many requests the event stands for: a run of successful reads of one method by one
+  /// connection within one flush is one event (their ids in order), `time` … `until`.
+  public var requests: Int = 1
+  public var until: Timestamp?
+
+  public var staffID: Int64? { actor.staffID }
+  public var username: String? { actor.username }
+  public var role: String? { actor.role }
+  public var client: String? { actor.client }
 
   public init(
-    time: Timestamp, staffID: Int64? = nil, username: String? = nil, role: String? = nil,
-    method: String, outcome: Outcome, code: Int? = nil, permission: String? = nil,
-    entityType: String? = nil, ids: [JSONValue] = [], patientIDs: [String] = [],
-    client: String? = nil
+    time: Timestamp, actor: Actor, method: String, outcome: Outcome, code: Int? = nil,
+    permission: String? = nil, entityType: String? = nil, ids: [JSONValue] = [],
+    patientIDs: [String] = []
   ) {
     self.time = time
-    self.staffID = staffID
-    self.username = username
-    self.role = role
+    self.actor = actor
     self.method = method
     self.outcome = outcome
     self.code = code
@@ -54,27 +73,89 @@ public struct AuditEvent: Sendable, Equatable {
     self.entityType = entityType
     self.ids = ids
     self.patientIDs = patientIDs
-    self.client = client
+  }
+
+  public static func == (lhs: AuditEvent, rhs: AuditEvent) -> Bool {
+    lhs.time == rhs.time && lhs.staffID == rhs.staffID && lhs.username == rhs.username
+      && lhs.role == rhs.role && lhs.client == rhs.client && lhs.method == rhs.method
+      && lhs.outcome == rhs.outcome && lhs.code == rhs.code && lhs.permission == rhs.permission
+      && lhs.entityType == rhs.entityType && lhs.ids == rhs.ids && lhs.patientIDs == rhs.patientIDs
+      && lhs.requests == rhs.requests && lhs.until == rhs.until
   }
 
   /// The event as canonical JSON: keys in code-point order, no insignificant whitespace, absent
   /// members left out. `seq` is its place in the log, so a moved event no longer verifies.
   public func canonicalJSON(seq: Int64) -> [UInt8] {
-    var object = JSONObject()
-    object.reserveCapacity(13)
-    if let client { object["client"] = .string(client) }
-    if let code { object["code"] = JSONValue(code) }
-    if let entityType { object["entityType"] = .string(entityType) }
-    if !ids.isEmpty { object["ids"] = .array(ids) }
-    object["method"] = .string(method)
-    object["outcome"] = .string(outcome.rawValue)
-    if !patientIDs.isEmpty { object["patientIds"] = .array(patientIDs.map(JSONValue.string)) }
-    if let permission { object["permission"] = .string(permission) }
-    if let role { object["role"] = .string(role) }
-    object["seq"] = JSONValue(seq)
-    if let staffID { object["staffId"] = JSONValue(staffID) }
-    object["time"] = .string(time.description)
-    if let username { object["username"] = .string(username) }
-    return JSONWriter.encode(.object(object))
+    let writer = JSONWriter(capacity: 256)
+    write(seq: seq, into: writer)
+    return writer.bytes
+  }
+
+  /// Writes the canonical JSON to `writer` (the audit log writes a link's events one after
+  /// another into one buffer).
+  public func write(seq: Int64, into writer: JSONWriter) {
+    var first = true
+    func key(_ name: StaticString) {
+      writer.append(UInt8(ascii: first ? "{" : ","))
+      first = false
+      writer.writeRaw(name)
+    }
+    if let client {
+      key("\"client\":")
+      writer.writeString(client)
+    }
+    if let code {
+      key("\"code\":")
+      writer.writeInteger(code)
+    }
+    if let entityType {
+      key("\"entityType\":")
+      writer.writeString(entityType)
+    }
+    if !ids.isEmpty {
+      key("\"ids\":")
+      writer.write(JSONValue.array(ids))
+    }
+    key("\"method\":")
+    writer.writeString(method)
+    key("\"outcome\":")
+    writer.writeString(outcome.rawValue)
+    if !patientIDs.isEmpty {
+      key("\"patientIds\":[")
+      for (index, patient) in patientIDs.enumerated() {
+        if index > 0 { writer.append(UInt8(ascii: ",")) }
+        writer.writeString(patient)
+      }
+      writer.append(UInt8(ascii: "]"))
+    }
+    if let permission {
+      key("\"permission\":")
+      writer.writeString(permission)
+    }
+    if requests != 1 {
+      key("\"requests\":")
+      writer.writeInteger(requests)
+    }
+    if let role {
+      key("\"role\":")
+      writer.writeString(role)
+    }
+    key("\"seq\":")
+    writer.writeInteger(seq)
+    if let staffID {
+      key("\"staffId\":")
+      writer.writeInteger(staffID)
+    }
+    key("\"time\":")
+    time.writeQuoted(into: writer)
+    if let until {
+      key("\"until\":")
+      until.writeQuoted(into: writer)
+    }
+    if let username {
+      key("\"username\":")
+      writer.writeString(username)
+    }
+    writer.append(UInt8(ascii: "}"))
   }
 }

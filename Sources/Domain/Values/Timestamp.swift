@@ -1,3 +1,5 @@
+public import PortalJSON
+
 /// An instant with millisecond precision, read from RFC 3339 / ISO 8601 text with a zone
 /// (`2026-01-31T09:15:00.000Z`, `2026-01-31T10:15:00+01:00`) and always written in UTC with
 /// milliseconds, the form `meta` uses.
@@ -55,7 +57,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     CalendarDate(daysSinceEpoch: Int(floorDivide(millisecondsSinceEpoch, 86_400_000)))
   }
 
-  public var description: String {
+  public var description: String { String(decoding: iso8601Bytes, as: UTF8.self) }
+
+  /// The description as a JSON string, written straight into `writer` (no String between).
+  public func writeQuoted(into writer: JSONWriter) {
+    writer.append(UInt8(ascii: "\""))
+    writer.append(iso8601Bytes)
+    writer.append(UInt8(ascii: "\""))
+  }
+
+  private var iso8601Bytes: [UInt8] {
     let days = floorDivide(millisecondsSinceEpoch, 86_400_000)
     let rest = Int(millisecondsSinceEpoch - days * 86_400_000)
     let date = CalendarDate(daysSinceEpoch: Int(days))
@@ -74,7 +85,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     bytes[19] = UInt8(ascii: ".")
     Digits.write(rest % 1000, width: 3, into: &bytes, at: 20)
     bytes[23] = UInt8(ascii: "Z")
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
   }
 
   public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {

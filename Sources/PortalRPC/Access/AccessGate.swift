@@ -68,7 +68,14 @@ extension Session {
     case .reads(let kind, let shape, _), .writes(let kind, let shape, _):
       let (shown, touched) = try RecordView(kind: kind, shape: shape, policy: policy).apply(
         to: reply)
-      audit(spec, access, outcome: .ok, touched: touched)
+      if case .reads = access, auth.auditing {
+        auditRecorder.recordRead(
+          AuditEvent(
+            time: requestTime ?? clock.now(), actor: auditActor, method: spec.name, outcome: .ok,
+            entityType: kind.rawValue, ids: touched.ids, patientIDs: touched.patientIDs))
+      } else {
+        audit(spec, access, outcome: .ok, touched: touched)
+      }
       return shown
     case .permission, .feed:
       audit(spec, access, outcome: .ok, touched: feedTouched ?? RecordView.Touched())
@@ -129,17 +136,16 @@ extension Session {
     actor: AuditActor = .signedIn
   ) {
     guard auth.auditing else { return }
-    let staff: StaffMember?
+    let who: AuditEvent.Actor
     switch actor {
-    case .signedIn: staff = auth.signedIn?.member
-    case .account(let member): staff = member
+    case .signedIn: who = auditActor
+    case .account(let member): who = auditActor(member)
     }
     auditRecorder.record(
       AuditEvent(
-        time: clock.now(), staffID: staff?.id, username: staff?.username, role: staff?.role,
-        method: method, outcome: outcome, code: code, permission: permission,
-        entityType: entityType, ids: touched.ids, patientIDs: touched.patientIDs,
-        client: clientInfo?["name"]?.stringValue))
+        time: requestTime ?? clock.now(), actor: who, method: method, outcome: outcome,
+        code: code, permission: permission, entityType: entityType, ids: touched.ids,
+        patientIDs: touched.patientIDs))
   }
 }
 
@@ -147,6 +153,27 @@ extension MethodAccess {
   var isOpen: Bool {
     if case .open = self { return true }
     return false
+  }
+}
+
+extension Session {
+  /// The signed-in staff member (or nobody) and this client, made once per sign-in.
+  var auditActor: AuditEvent.Actor {
+    let staff = auth.signedIn?.member
+    if let cached = cachedAuditActor, cached.staffID == staff?.id,
+      cached.client == clientInfo?["name"]?.stringValue
+    {
+      return cached
+    }
+    let made = auditActor(staff)
+    cachedAuditActor = made
+    return made
+  }
+
+  func auditActor(_ staff: StaffMember?) -> AuditEvent.Actor {
+    AuditEvent.Actor(
+      staffID: staff?.id, username: staff?.username, role: staff?.role,
+      client: clientInfo?["name"]?.stringValue)
   }
 }
 

@@ -26,15 +26,49 @@ final class AuditRecorder {
   /// When the oldest pending event was recorded (monotonic milliseconds).
   private var oldestPendingAt: Int64?
 
-  var isEmpty: Bool { pending.isEmpty }
+  /// A head committed but not yet written beside the store: the file moves at most every
+  /// `flushIntervalMilliseconds` (a run of writes does not pay a file write each), and at the
+  /// end.
+  private var unwrittenHead: AuditHead?
+  private var headWrittenAt: Int64 = 0
+
+  var isEmpty: Bool { pending.isEmpty && unwrittenHead == nil }
+
+  /// The open run of successful reads per method: where its event is in `pending`.
+  private var runs: [String: Int] = [:]
+  /// Reads one event may stand for.
+  static let runLimit = 1000
 
   func record(_ event: AuditEvent) {
     if pending.isEmpty { oldestPendingAt = Self.monotonicMilliseconds() }
     pending.append(event)
   }
 
+  /// A successful read: joins the open run of its method by the same actor (its ids appended,
+  /// the run's `until` moved), or starts one. A run never outlives the flush it was made in.
+  func recordRead(_ event: AuditEvent) {
+    if let index = runs[event.method], pending[index].actor === event.actor,
+      pending[index].requests < Self.runLimit
+    {
+      pending[index].requests += 1
+      pending[index].until = event.time
+      pending[index].ids.append(contentsOf: event.ids)
+      for patient in event.patientIDs where !pending[index].patientIDs.contains(patient) {
+        pending[index].patientIDs.append(patient)
+      }
+      return
+    }
+    runs[event.method] = pending.count
+    record(event)
+  }
+
   /// True when the pending read events must be written now.
   var isDue: Bool {
+    if unwrittenHead != nil,
+      Self.monotonicMilliseconds() - headWrittenAt >= Self.flushIntervalMilliseconds
+    {
+      return true
+    }
     guard let oldestPendingAt else { return false }
     return pending.count >= Self.flushCount
       || Self.monotonicMilliseconds() - oldestPendingAt >= Self.flushIntervalMilliseconds
@@ -42,6 +76,9 @@ final class AuditRecorder {
 
   /// Milliseconds until the pending events are due, if any wait.
   var millisecondsUntilDue: Int64? {
+    if unwrittenHead != nil {
+      return max(0, headWrittenAt + Self.flushIntervalMilliseconds - Self.monotonicMilliseconds())
+    }
     guard let oldestPendingAt else { return nil }
     return max(0, oldestPendingAt + Self.flushIntervalMilliseconds - Self.monotonicMilliseconds())
   }
@@ -55,12 +92,13 @@ final class AuditRecorder {
   func appendBeforeCommit(to store: Store, due: Bool) throws(StorageError) {
     guard !pending.isEmpty else { return }
     if !store.isWriting, let writer {
-      writer.append(pending)
-      pending.removeAll(keepingCapacity: true)
+      writer.append(&pending)
       oldestPendingAt = nil
+      runs.removeAll(keepingCapacity: true)
       return
     }
     guard store.isWriting || due || isDue else { return }
+    runs.removeAll(keepingCapacity: true)
     committingHead = try store.appendAudit(pending)
     committing = pending
     pending.removeAll(keepingCapacity: true)
@@ -75,11 +113,22 @@ final class AuditRecorder {
     }
     guard !committing.isEmpty else { return }
     if succeeded {
-      if let directory, let head = committingHead { AuditHeadFile.advance(directory, to: head) }
+      if let head = committingHead { unwrittenHead = head }
+      writeHead(directory, force: false)
     } else {
       pending.insert(contentsOf: committing, at: 0)
       if oldestPendingAt == nil { oldestPendingAt = Self.monotonicMilliseconds() }
     }
+  }
+
+  /// Moves the head file to the newest committed head when its interval is up (or `force`).
+  func writeHead(_ directory: String?, force: Bool) {
+    guard let head = unwrittenHead else { return }
+    let now = Self.monotonicMilliseconds()
+    guard force || now - headWrittenAt >= Self.flushIntervalMilliseconds else { return }
+    if let directory { AuditHeadFile.advance(directory, to: head) }
+    unwrittenHead = nil
+    headWrittenAt = now
   }
 
   static func monotonicMilliseconds() -> Int64 {

@@ -29,12 +29,17 @@ final class AuditWriter: @unchecked Sendable {
     thread.start()
   }
 
-  /// Hands `events` over; returns at once.
-  func append(_ events: [AuditEvent]) {
+  /// Takes `events` over (leaving it empty); returns at once.
+  func append(_ events: inout [AuditEvent]) {
     guard !events.isEmpty else { return }
     condition.lock()
-    if pending.isEmpty { oldestPendingAt = AuditRecorder.monotonicMilliseconds() }
-    pending.append(contentsOf: events)
+    if pending.isEmpty {
+      oldestPendingAt = AuditRecorder.monotonicMilliseconds()
+      swap(&pending, &events)
+    } else {
+      pending.append(contentsOf: events)
+      events.removeAll(keepingCapacity: true)
+    }
     condition.signal()
     condition.unlock()
   }

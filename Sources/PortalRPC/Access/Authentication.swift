@@ -8,8 +8,9 @@ internal import Storage
 ///
 /// - SeeAlso: `docs/security.md`, "Staff and sessions".
 final class Authentication {
-  /// A signed-in staff member on this connection.
-  struct SignedIn {
+  /// A signed-in staff member on this connection (a class: every request reads it, none copies
+  /// it).
+  final class SignedIn {
     let member: StaffMember
     let policy: AccessPolicy
     /// The sign-in this connection's token belongs to; a logout ends all of it.
@@ -19,6 +20,19 @@ final class Authentication {
     let refreshHash: [UInt8]
     let expiresAt: Int64
     var lastActivity: Int64
+
+    init(
+      member: StaffMember, policy: AccessPolicy, family: [UInt8], tokenHash: [UInt8],
+      refreshHash: [UInt8], expiresAt: Int64, lastActivity: Int64
+    ) {
+      self.member = member
+      self.policy = policy
+      self.family = family
+      self.tokenHash = tokenHash
+      self.refreshHash = refreshHash
+      self.expiresAt = expiresAt
+      self.lastActivity = lastActivity
+    }
   }
 
   /// Why a session ended, as `auth/expired` says.

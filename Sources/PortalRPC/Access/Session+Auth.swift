@@ -9,8 +9,11 @@ extension Session {
 
   /// Before a request runs: ends the session if it is over, then counts the request as activity.
   func beginRequest() {
+    guard auth.auditing || auth.signedIn != nil else { return }
+    let time = clock.now()
+    requestTime = time
     guard auth.signedIn != nil else { return }
-    let now = clock.now().millisecondsSinceEpoch
+    let now = time.millisecondsSinceEpoch
     if let ending = auth.ending(at: now) {
       endSession(ending)
     } else {
@@ -85,6 +88,7 @@ extension Session {
       try auditRecorder.appendBeforeCommit(to: dataSync.store, due: true)
       try dataSync.commit()
       auditRecorder.afterCommit(succeeded: true, directory: configuration.dataDirectory)
+      auditRecorder.writeHead(configuration.dataDirectory, force: false)
     } catch {
       dataSync.rollback()
       auditRecorder.afterCommit(succeeded: false, directory: configuration.dataDirectory)
@@ -122,6 +126,7 @@ extension Session {
       try auditRecorder.appendBeforeCommit(to: dataSync.store, due: true)
       try dataSync.commit()
       auditRecorder.afterCommit(succeeded: true, directory: configuration.dataDirectory)
+      auditRecorder.writeHead(configuration.dataDirectory, force: true)
     } catch {
       dataSync.rollback()
       log.error("audit events could not be written at exit (code \(ResponseError(error).code))")

@@ -223,9 +223,11 @@ enum UsersCommand {
     }
     try store.appendAudit([
       AuditEvent(
-        time: now, method: "users." + options.verb.rawValue, outcome: .ok, entityType: "staff",
-        ids: [JSONValue(member.id)],
-        client: "portal-rpc users")
+        time: now,
+        actor: AuditEvent.Actor(
+          staffID: nil, username: nil, role: nil, client: "portal-rpc users"),
+        method: "users." + options.verb.rawValue, outcome: .ok, entityType: "staff",
+        ids: [JSONValue(member.id)])
     ])
     try store.commit()
     switch options.verb {

@@ -85,39 +85,41 @@ extension ReplicaWorker {
     ringBell()  // sessions of a changed account end in every window of the directory
   }
 
-  /// How many audit events one statement pushes.
-  static let auditBatch = 500
+  /// How many links of the audit chain one statement pushes.
+  static let auditBatch = 200
 
   private func pushAudit(_ connection: PostgresConnection, deadline: ContinuousClock.Instant)
     throws
   {
     while true {
       let pushed = Int64(try readCommitted { try store.syncValue("audit_pushed") } ?? "0") ?? 0
-      let rows = try readCommitted { try store.auditRows(after: pushed, limit: Self.auditBatch) }
-      guard let last = rows.last else { return }
+      let links = try readCommitted { try store.auditLinks(after: pushed, limit: Self.auditBatch) }
+      guard let last = links.last else { return }
       let batch = JSONValue.array(
-        rows.map { row in
+        links.map { link in
           [
-            "seq": JSONValue(row.seq), "event": .string(String(decoding: row.event, as: UTF8.self)),
-            "hash": .string(row.hash),
+            "seq": JSONValue(link.seq), "lastSeq": JSONValue(link.lastSeq),
+            "events": .string(String(decoding: link.events, as: UTF8.self)),
+            "hash": .string(link.hash),
           ]
         })
       try connection.query(
         """
         WITH pushed AS (
-          SELECT (e->>'seq')::bigint AS seq, e->>'event' AS event, e->>'hash' AS hash
+          SELECT (e->>'seq')::bigint AS seq, (e->>'lastSeq')::bigint AS last_seq,
+            e->>'events' AS events, e->>'hash' AS hash
             FROM jsonb_array_elements($2::jsonb) AS e),
         appended AS (
-          INSERT INTO portal.audit_log (client_id, seq, event, hash)
-            SELECT $1, seq, event, hash FROM pushed ON CONFLICT DO NOTHING)
+          INSERT INTO portal.audit_log (client_id, seq, last_seq, events, hash)
+            SELECT $1, seq, last_seq, events, hash FROM pushed ON CONFLICT DO NOTHING)
         INSERT INTO portal.audit_heads (client_id, seq, hash)
-          SELECT $1, seq, hash FROM pushed ORDER BY seq DESC LIMIT 1
+          SELECT $1, last_seq, hash FROM pushed ORDER BY seq DESC LIMIT 1
           ON CONFLICT (client_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
             updated_at = now() WHERE portal.audit_heads.seq < excluded.seq
         """, [clientID, batch.description], deadline: deadline)
-      try store.inSavepoint { try store.setSyncValue("audit_pushed", String(last.seq)) }
+      try store.inSavepoint { try store.setSyncValue("audit_pushed", String(last.lastSeq)) }
       try store.commit()
-      if rows.count < Self.auditBatch { return }
+      if links.count < Self.auditBatch { return }
     }
   }
 

@@ -113,7 +113,7 @@ enum UpstreamCheck {
     let pushed = try connection.query(
       "SELECT seq, hash FROM portal.audit_log WHERE client_id = $1 ORDER BY seq", [clientID],
       deadline: deadline)
-    let local = try store.auditRows(after: 0, limit: Int(seq))
+    let local = try store.auditLinks(after: 0, limit: .max)
     let hashes = Dictionary(uniqueKeysWithValues: local.map { ($0.seq, $0.hash) })
     if let first = pushed.rows.first(where: { row in
       row[0].flatMap { Int64($0) }.map { hashes[$0] != row[1] } ?? true

@@ -51,6 +51,10 @@ public final class Session {
   var auth: Authentication
   /// This connection's audit events on their way to the store's hash chain.
   let auditRecorder = AuditRecorder()
+  /// When the request now running began (the time its audit event gets).
+  var requestTime: Timestamp?
+  /// The actor of this connection's audit events, while it stays the same person and client.
+  var cachedAuditActor: AuditEvent.Actor?
   /// The patients a feed method (`getChangesSince`) just showed, for its audit event.
   var feedTouched: RecordView.Touched?
 
