@@ -70,9 +70,8 @@ extension Session {
         to: reply)
       if case .reads = access, auth.auditing {
         auditRecorder.recordRead(
-          AuditEvent(
-            time: requestTime ?? clock.now(), actor: auditActor, method: spec.name, outcome: .ok,
-            entityType: kind.rawValue, ids: touched.ids, patientIDs: touched.patientIDs))
+          method: spec.name, entityType: kind.rawValue, actor: auditActor,
+          time: requestTime ?? clock.now(), touched: touched)
       } else {
         audit(spec, access, outcome: .ok, touched: touched)
       }
@@ -160,11 +159,8 @@ extension Session {
   /// The signed-in staff member (or nobody) and this client, made once per sign-in.
   var auditActor: AuditEvent.Actor {
     let staff = auth.signedIn?.member
-    if let cached = cachedAuditActor, cached.staffID == staff?.id,
-      cached.client == clientInfo?["name"]?.stringValue
-    {
-      return cached
-    }
+    // `initialize` (the only place the client's name is set) forgets the cached actor.
+    if let cached = cachedAuditActor, cached.staffID == staff?.id { return cached }
     let made = auditActor(staff)
     cachedAuditActor = made
     return made

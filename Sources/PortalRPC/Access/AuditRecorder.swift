@@ -34,8 +34,13 @@ final class AuditRecorder {
 
   var isEmpty: Bool { pending.isEmpty && unwrittenHead == nil }
 
-  /// The open run of successful reads per method: where its event is in `pending`.
-  private var runs: [String: Int] = [:]
+  /// The open run of successful reads per method: where its event is in `pending`, and the
+  /// patients it lists already.
+  private struct Run {
+    let index: Int
+    var patients: Set<String>
+  }
+  private var runs: [String: Run] = [:]
   /// Reads one event may stand for.
   static let runLimit = 1000
 
@@ -46,20 +51,27 @@ final class AuditRecorder {
 
   /// A successful read: joins the open run of its method by the same actor (its ids appended,
   /// the run's `until` moved), or starts one. A run never outlives the flush it was made in.
-  func recordRead(_ event: AuditEvent) {
-    if let index = runs[event.method], pending[index].actor === event.actor,
-      pending[index].requests < Self.runLimit
+  func recordRead(
+    method: String, entityType: String, actor: AuditEvent.Actor, time: Timestamp,
+    touched: RecordView.Touched
+  ) {
+    if var run = runs[method], pending[run.index].actor === actor,
+      pending[run.index].requests < Self.runLimit
     {
-      pending[index].requests += 1
-      pending[index].until = event.time
-      pending[index].ids.append(contentsOf: event.ids)
-      for patient in event.patientIDs where !pending[index].patientIDs.contains(patient) {
-        pending[index].patientIDs.append(patient)
+      pending[run.index].requests += 1
+      pending[run.index].until = time
+      pending[run.index].ids.append(contentsOf: touched.ids)
+      for patient in touched.patientIDs where run.patients.insert(patient).inserted {
+        pending[run.index].patientIDs.append(patient)
       }
+      runs[method] = run
       return
     }
-    runs[event.method] = pending.count
-    record(event)
+    runs[method] = Run(index: pending.count, patients: Set(touched.patientIDs))
+    record(
+      AuditEvent(
+        time: time, actor: actor, method: method, outcome: .ok, entityType: entityType,
+        ids: touched.ids, patientIDs: touched.patientIDs))
   }
 
   /// True when the pending read events must be written now.

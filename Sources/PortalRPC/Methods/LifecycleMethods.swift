@@ -135,6 +135,7 @@ public enum LifecycleMethods {
       }
     }
     session.clientInfo = call.arguments["clientInfo"]
+    session.cachedAuditActor = nil
     session.phase = .running
     let dataDir: JSONValue = session.configuration.dataDirectory.map(JSONValue.string) ?? .null
     return .value([
