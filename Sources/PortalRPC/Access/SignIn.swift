@@ -27,8 +27,11 @@ extension Session {
       throw AuthError.locked(retryAfterMilliseconds: failures.lockedUntil - now)
     }
     let account = try store.staff(username: username)
-    let matches = PasswordHash.verify(
-      password, against: account?.passwordHash ?? PasswordHash.decoy)
+    // With no account at all there is nothing to learn from the time taken: no decoy hash.
+    let noAccounts = try account == nil && store.staffCount() == 0
+    let matches =
+      !noAccounts
+      && PasswordHash.verify(password, against: account?.passwordHash ?? PasswordHash.decoy)
     guard let account, matches, !account.member.disabled else {
       let count = failures.failures + 1
       let wait = auth.limits.lockout(afterFailures: count)
