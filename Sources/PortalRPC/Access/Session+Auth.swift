@@ -85,17 +85,27 @@ extension Session {
     let offset = output.count
     let mark = notifier.mark
     do {
-      try auditRecorder.appendBeforeCommit(to: dataSync.store, due: true)
-      try dataSync.commit()
-      auditRecorder.afterCommit(succeeded: true, directory: configuration.dataDirectory)
-      auditRecorder.writeHead(configuration.dataDirectory, force: false)
+      try writeAuditNow(forcingHead: false)
     } catch {
-      dataSync.rollback()
-      auditRecorder.afterCommit(succeeded: false, directory: configuration.dataDirectory)
       output.truncate(to: offset)
       owed.removeAll { $0.offset >= offset }
       notifier.mark = mark
       log.warn("audit events could not be written yet (code \(ResponseError(error).code)); retried")
+    }
+  }
+
+  /// Appends what waits and commits it, then moves the head file (when due, or `forcingHead`);
+  /// on failure nothing is lost: the events wait for the next try.
+  private func writeAuditNow(forcingHead: Bool) throws {
+    do {
+      try auditRecorder.appendBeforeCommit(to: dataSync.store, due: true)
+      try dataSync.commit()
+      auditRecorder.afterCommit(succeeded: true, directory: configuration.dataDirectory)
+      auditRecorder.writeHead(configuration.dataDirectory, force: forcingHead)
+    } catch {
+      dataSync.rollback()
+      auditRecorder.afterCommit(succeeded: false, directory: configuration.dataDirectory)
+      throw error
     }
   }
 
@@ -123,12 +133,8 @@ extension Session {
     defer { auditRecorder.writer?.finish() }
     guard !auditRecorder.isEmpty else { return }
     do {
-      try auditRecorder.appendBeforeCommit(to: dataSync.store, due: true)
-      try dataSync.commit()
-      auditRecorder.afterCommit(succeeded: true, directory: configuration.dataDirectory)
-      auditRecorder.writeHead(configuration.dataDirectory, force: true)
+      try writeAuditNow(forcingHead: true)
     } catch {
-      dataSync.rollback()
       log.error("audit events could not be written at exit (code \(ResponseError(error).code))")
     }
   }
