@@ -191,6 +191,16 @@ struct AccessTests {
             code != -32011 && code != -32010, "\(role) calling \(name): \(line.prefix(160))")
         }
       }
+      // A cascade deletes records of every type: only a role that writes them all may.
+      id += 1
+      let cascade = try JSONParser.parse(
+        try window.call("deletePatient", id: id, params: #"["P999",true]"#))
+      let lacking = Self.kinds.map { $0.type + ":write" }.first {
+        !Self.grants[role]!.contains($0)
+      }
+      #expect(
+        cascade["error"]?["data"]?["permission"]?.stringValue == lacking,
+        "\(role) cascading a delete: \(cascade)")
       try window.closeInput()
       #expect(try window.finish().status == 0)
     }

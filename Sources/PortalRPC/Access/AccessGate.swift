@@ -106,6 +106,10 @@ extension Session {
     case .reads(_, .chart, _):
       return EntityKind.all.lazy.filter(\.belongsToPatient).map { Permission.read($0.name) }
         .first { !policy.role.has($0) }
+    case .writes(.patient, .deletion, _) where arguments.bool("cascade") == true:
+      // A cascade deletes every type of the patient's records: it needs to write them all.
+      return EntityKind.all.lazy.filter(\.belongsToPatient).map { Permission.write($0.name) }
+        .first { !policy.role.has($0) }
     default:
       return nil
     }
