@@ -12,7 +12,7 @@ struct AuthBench {
 
   private var patients: Int { quick ? 20_000 : 100_000 }
   private var reads: Int { quick ? 40_000 : 200_000 }
-  private var durableAdds: Int { quick ? 300 : 1000 }
+  private var durableAdds: Int { quick ? 500 : 2000 }
   private static let password = "bench-password-1"
 
   func run() throws -> [Figure] {
@@ -25,6 +25,14 @@ struct AuthBench {
     for (username, role) in [("doctor", "doctor"), ("desk", "frontDesk")] {
       try addStaff(username, role: role, directory: signed)
     }
+    // The adds start from copies made now, before the reads grow the signed store's audit log
+    // and write-ahead log: both sides begin from the same state.
+    let plainTemplate = kit.workDirectory.appendingPathComponent("auth-off-template")
+    let signedTemplate = kit.workDirectory.appendingPathComponent("auth-on-template")
+    for (source, copy) in [(plain, plainTemplate), (signed, signedTemplate)] {
+      try? FileManager.default.removeItem(at: copy)
+      try FileManager.default.copyItem(at: source, to: copy)
+    }
     let addParams = try StorageBench.clientPatient(from: fixture)
     var samples = Samples()
     for round in 0..<rounds {
@@ -35,11 +43,13 @@ struct AuthBench {
         { samples.add("readMasked", try pipelinedReads(signed, login: "desk")) },
         {
           samples.add(
-            "addOff", try durableAddRate(plain, login: nil, params: addParams, round: round))
+            "addOff",
+            try durableAddRate(plainTemplate, login: nil, params: addParams, round: round))
         },
         {
           samples.add(
-            "addOn", try durableAddRate(signed, login: "doctor", params: addParams, round: round))
+            "addOn",
+            try durableAddRate(signedTemplate, login: "doctor", params: addParams, round: round))
         },
         { samples.add("login", try loginMilliseconds(signed)) },
       ]
@@ -76,11 +86,8 @@ struct AuthBench {
   }
 
   /// A server on `directory`, initialized and, when `login` names an account, signed in.
-  private func session(_ directory: URL, login: String?, pinned: Bool = false) throws
-    -> ServerSession
-  {
-    let command = [binary, "--data-dir", directory.path]
-    let server = try ServerSession(pinned ? ["/usr/bin/taskset", "-c", "0"] + command : command)
+  private func session(_ directory: URL, login: String?) throws -> ServerSession {
+    let server = try ServerSession([binary, "--data-dir", directory.path])
     server.readTimeout = 120
     try server.call(0, "initialize", #"{"clientInfo":{"name":"portal-bench"}}"#)
     if let login {
@@ -118,7 +125,8 @@ struct AuthBench {
   }
 
   /// `durableAdds` addPatient requests, each sent when the last was answered (--durability
-  /// full: each answer waits for its fsync).
+  /// full: each answer waits for its fsync). Client and server share one core, as the load
+  /// driver's ping-pong figures do (`bench/signed_pingpong.py` signs in first).
   private func durableAddRate(_ directory: URL, login: String?, params: String, round: Int) throws
     -> Double
   {
@@ -126,12 +134,22 @@ struct AuthBench {
     try? FileManager.default.removeItem(at: copy)
     try FileManager.default.copyItem(at: directory, to: copy)
     defer { try? FileManager.default.removeItem(at: copy) }
-    let server = try session(copy, login: login, pinned: true)
-    defer { server.finish() }
-    for warm in 0..<20 { try server.call(10 + warm, "addPatient", "[\(params)]") }
-    let start = DispatchTime.now().uptimeNanoseconds
-    for index in 0..<durableAdds { try server.call(1000 + index, "addPatient", "[\(params)]") }
-    return Double(durableAdds) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    let passwordFile = kit.workDirectory.appendingPathComponent("login-password")
+    try Data(Self.password.utf8).write(to: passwordFile)
+    defer { try? FileManager.default.removeItem(at: passwordFile) }
+    var command = [
+      "taskset", "-c", "0", "python3",
+      packageRoot.appendingPathComponent("bench/signed_pingpong.py").path, "--n",
+      String(durableAdds), "--method", "addPatient", "--params", "[\(params)]",
+    ]
+    if let login { command += ["--login", login, "--password-file", passwordFile.path] }
+    command += ["--", binary, "--data-dir", copy.path]
+    let text = try Shell.output(command)
+    guard let line = text.split(separator: "\n").last,
+      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+      let rate = object["msgs_per_sec"] as? Double
+    else { throw BenchError.failed("unreadable ping-pong output: \(text.suffix(300))") }
+    return rate
   }
 
   /// The median of a few password sign-ins, in milliseconds.

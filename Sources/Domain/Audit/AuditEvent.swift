@@ -47,7 +47,7 @@ public struct AuditEvent: Sendable, Equatable {
   public var entityType: String?
   /// The ids of the records read or written.
   public var ids: [JSONValue]
-  /// The patients those records belong to.
+  /// The patients those records belong to (written once each, in the order first met).
   public var patientIDs: [String]
   /// How many requests the event stands for: a run of successful reads of one method by one
   /// connection within one flush is one event (their ids in order), `time` … `until`.
@@ -121,9 +121,12 @@ public struct AuditEvent: Sendable, Equatable {
     key("\"outcome\":")
     writer.writeString(outcome.rawValue)
     if !patientIDs.isEmpty {
+      // Each patient once, in the order first met (a run of reads lists them as they came).
       key("\"patientIds\":[")
-      for (index, patient) in patientIDs.enumerated() {
-        if index > 0 { writer.append(UInt8(ascii: ",")) }
+      var written = Set<String>()
+      written.reserveCapacity(patientIDs.count)
+      for patient in patientIDs where written.insert(patient).inserted {
+        if written.count > 1 { writer.append(UInt8(ascii: ",")) }
         writer.writeString(patient)
       }
       writer.append(UInt8(ascii: "]"))

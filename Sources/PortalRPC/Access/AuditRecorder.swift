@@ -34,13 +34,12 @@ final class AuditRecorder {
 
   var isEmpty: Bool { pending.isEmpty && unwrittenHead == nil }
 
-  /// The open run of successful reads per method: where its event is in `pending`, and the
-  /// patients it lists already.
-  private struct Run {
-    let index: Int
-    var patients: Set<String>
-  }
-  private var runs: [String: Run] = [:]
+  /// The open run of successful reads per method: where its event is in `pending`. A run's
+  /// patients are listed as the reads come and made unique when the event is written, on the
+  /// writer's thread.
+  private var runs: [String: Int] = [:]
+  /// The run the last read joined (a pipelined window reads one method over and over).
+  private var lastRun: (method: String, index: Int)?
   /// Reads one event may stand for.
   static let runLimit = 1000
 
@@ -55,19 +54,19 @@ final class AuditRecorder {
     method: String, entityType: String, actor: AuditEvent.Actor, time: Timestamp,
     touched: RecordView.Touched
   ) {
-    if var run = runs[method], pending[run.index].actor === actor,
-      pending[run.index].requests < Self.runLimit
+    let open = lastRun.flatMap { $0.method == method ? $0.index : nil } ?? runs[method]
+    if let index = open, pending[index].actor === actor,
+      pending[index].requests < Self.runLimit
     {
-      pending[run.index].requests += 1
-      pending[run.index].until = time
-      pending[run.index].ids.append(contentsOf: touched.ids)
-      for patient in touched.patientIDs where run.patients.insert(patient).inserted {
-        pending[run.index].patientIDs.append(patient)
-      }
-      runs[method] = run
+      pending[index].requests += 1
+      pending[index].until = time
+      pending[index].ids.append(contentsOf: touched.ids)
+      pending[index].patientIDs.append(contentsOf: touched.patientIDs)
+      lastRun = (method, index)
       return
     }
-    runs[method] = Run(index: pending.count, patients: Set(touched.patientIDs))
+    runs[method] = pending.count
+    lastRun = (method, pending.count)
     record(
       AuditEvent(
         time: time, actor: actor, method: method, outcome: .ok, entityType: entityType,
@@ -107,10 +106,12 @@ final class AuditRecorder {
       writer.append(&pending)
       oldestPendingAt = nil
       runs.removeAll(keepingCapacity: true)
+      lastRun = nil
       return
     }
     guard store.isWriting || due || isDue else { return }
     runs.removeAll(keepingCapacity: true)
+    lastRun = nil
     committingHead = try store.appendAudit(pending)
     committing = pending
     pending.removeAll(keepingCapacity: true)
