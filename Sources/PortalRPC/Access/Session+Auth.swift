@@ -5,8 +5,6 @@ internal import Storage
 /// The session's side of sign-in that the server loop drives: ending a session that idled out,
 /// expired or was revoked (with `auth/expired`), and writing the audit log at each commit.
 extension Session {
-  static let authExpiredMethod = "auth/expired"
-
   /// Before a request runs: ends the session if it is over, then counts the request as activity.
   func beginRequest() {
     guard auth.auditing || auth.signedIn != nil else { return }
