@@ -144,13 +144,13 @@ export const fieldNames = [
   "pharmacy", "phase", "phone", "prescribedBy", "prescribedDate", "prescription", "prescriptionId",
   "prescriptions", "priority", "procedureCodes", "protocolVersion", "provider", "pushed",
   "quantity", "query", "queueDepth", "quickStats", "reason", "recentActivity", "refills",
-  "refreshToken", "rejected", "related", "relationship", "remaining", "removed", "result", "role",
-  "route", "sender", "seq", "sequence", "serverInfo", "serviceDate", "sizeBytes", "sort", "staffId",
-  "startDate", "state", "status", "subject", "submittedDate", "subscriptionId", "targetDate",
-  "text", "thread", "threadId", "time", "timestamp", "title", "to", "token", "total",
+  "refreshToken", "rejected", "related", "relationship", "remaining", "removed", "requests",
+  "result", "role", "route", "sender", "seq", "sequence", "serverInfo", "serviceDate", "sizeBytes",
+  "sort", "staffId", "startDate", "state", "status", "subject", "submittedDate", "subscriptionId",
+  "targetDate", "text", "thread", "threadId", "time", "timestamp", "title", "to", "token", "total",
   "totalAppointments", "transaction", "transactionId", "transactions", "type", "unreadMessages",
-  "updatedAt", "updates", "uploadDate", "uploadedBy", "upstreamSequence", "user", "username",
-  "version",
+  "until", "updatedAt", "updates", "uploadDate", "uploadedBy", "upstreamSequence", "user",
+  "username", "version",
 ];
 
 /** The fields that hold money (a number with at most two decimals), wherever they appear. */

@@ -829,6 +829,10 @@ export interface AuditEvent {
   entityType?: string;
   ids?: (string | number)[];
   patientIds?: string[];
+  /** Present when the event stands for a run of successful reads of one method (time .. until); absent means one request. */
+  requests?: number;
+  /** The last read of a run. */
+  until?: string;
   client?: string;
 }
 

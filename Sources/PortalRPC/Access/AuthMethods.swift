@@ -202,6 +202,12 @@ public enum AuthMethods {
         "entityType": ["type": "string"],
         "ids": ["type": "array", "items": ["type": ["string", "integer"]]],
         "patientIds": ["type": "array", "items": ["type": "string"]],
+        "requests": [
+          "type": "integer", "minimum": 2,
+          "description":
+            "Present when the event stands for a run of successful reads of one method (time .. until); absent means one request.",
+        ],
+        "until": ["type": "string", "description": "The last read of a run."],
         "client": ["type": "string"],
       ],
     ],

@@ -721,11 +721,11 @@ FIELD_NAMES: frozenset[str] = frozenset(
         "prescriptionId", "prescriptions", "priority", "procedureCodes", "protocolVersion",
         "provider", "pushed", "quantity", "query", "queueDepth", "quickStats", "reason",
         "recentActivity", "refills", "refreshToken", "rejected", "related", "relationship",
-        "remaining", "removed", "result", "role", "route", "sender", "seq", "sequence",
+        "remaining", "removed", "requests", "result", "role", "route", "sender", "seq", "sequence",
         "serverInfo", "serviceDate", "sizeBytes", "sort", "staffId", "startDate", "state", "status",
         "subject", "submittedDate", "subscriptionId", "targetDate", "text", "thread", "threadId",
         "time", "timestamp", "title", "to", "token", "total", "totalAppointments", "transaction",
-        "transactionId", "transactions", "type", "unreadMessages", "updatedAt", "updates",
+        "transactionId", "transactions", "type", "unreadMessages", "until", "updatedAt", "updates",
         "uploadDate", "uploadedBy", "upstreamSequence", "user", "username", "version",
     }
 )

@@ -1129,6 +1129,11 @@ class AuditEvent(TypedDict):
     entityType: NotRequired[str]
     ids: NotRequired[list[str | int]]
     patientIds: NotRequired[list[str]]
+    # Present when the event stands for a run of successful reads of one method (time .. until);
+    # absent means one request.
+    requests: NotRequired[int]
+    # The last read of a run.
+    until: NotRequired[str]
     client: NotRequired[str]
 
 
