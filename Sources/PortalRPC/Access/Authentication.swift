@@ -49,6 +49,9 @@ final class Authentication {
   private(set) var auditing: Bool
   private(set) var signedIn: SignedIn?
   private var checkedDataVersion: Int64 = -1
+  private var checkedAt: Int64 = .min / 2
+  /// How often, at most, a signed-in connection asks the store whether its token still stands.
+  static let revocationCheckMilliseconds: Int64 = 200
 
   init(mode: AuthMode, limits: SessionLimits, accounts: Int) {
     self.mode = mode
@@ -80,7 +83,6 @@ final class Authentication {
   func revoked(in store: Store) throws(StorageError) -> Bool {
     let version = try store.dataVersion()
     guard version != checkedDataVersion else { return false }
-    checkedDataVersion = version
     if !auditing || (!required && mode == .auto) {
       let accounts = try store.staffCount()
       if accounts > 0 {
@@ -88,7 +90,17 @@ final class Authentication {
         if mode == .auto { required = true }
       }
     }
-    guard let signedIn else { return false }
+    guard let signedIn else {
+      checkedDataVersion = version
+      return false
+    }
+    // Every commit of another connection (a checkpoint's too) moves the data version: the
+    // token is looked at again at most every `revocationCheckMilliseconds`, not after each
+    // (the version stays unseen, so the next look after that catches up).
+    let now = AuditRecorder.monotonicMilliseconds()
+    guard now - checkedAt >= Self.revocationCheckMilliseconds else { return false }
+    checkedAt = now
+    checkedDataVersion = version
     guard let token = try store.token(hash: signedIn.tokenHash),
       let member = try store.staff(id: token.staffID), !member.disabled,
       member.role == signedIn.member.role
