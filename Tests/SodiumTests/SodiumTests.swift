@@ -29,13 +29,4 @@ import Testing
     #expect(SecureRandom.bytes(16).count == 16)
     #expect(SecureRandom.bytes(16) != SecureRandom.bytes(16))
   }
-
-  @Test func constantTimeEquality() {
-    #expect(ConstantTime.equal([1, 2, 3], [1, 2, 3]))
-    #expect(!ConstantTime.equal([1, 2, 3], [1, 2, 4]))
-    #expect(!ConstantTime.equal([1, 2], [1, 2, 3]))
-    var secret: [UInt8] = [9, 9, 9]
-    ConstantTime.wipe(&secret)
-    #expect(secret == [0, 0, 0])
-  }
 }

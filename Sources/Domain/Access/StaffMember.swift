@@ -1,5 +1,3 @@
-public import PortalJSON
-
 /// A staff account as the methods show it: never its password hash.
 public struct StaffMember: Sendable, Equatable {
   public let id: Int64
@@ -15,14 +13,6 @@ public struct StaffMember: Sendable, Equatable {
     self.name = name
     self.role = role
     self.disabled = disabled
-  }
-
-  /// `{id, username, name, role, disabled}`.
-  public var json: JSONValue {
-    [
-      "id": JSONValue(id), "username": .string(username), "name": .string(name),
-      "role": .string(role), "disabled": .bool(disabled),
-    ]
   }
 
   /// Why `username` cannot name an account, or nil: 1 to 64 letters, digits, `.`, `_`, `-`, `@`.
