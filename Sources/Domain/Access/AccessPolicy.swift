@@ -2,16 +2,22 @@ public import PortalJSON
 
 /// What one role may see and do, worked out once per role: which entity types it reads and
 /// writes, and which fields of a readable type it never sees. Every read, write, query, feed and
-/// notification of a signed-in connection passes through one policy.
+/// notification of a signed-in connection passes through one policy (a class: every request
+/// reads it, none copies it).
 ///
 /// - SeeAlso: `docs/security.md`, "Roles and permissions".
-public struct AccessPolicy: Sendable {
+public final class AccessPolicy: Sendable {
   public let role: Role
   private let hidden: [EntityKind.Name: [MaskedField]]
   /// Entity types whose activity entries this role may not see in a patient's `recentActivity`:
   /// types it cannot read, or can read only with fields masked (an entry's description repeats
   /// them).
   private let hiddenActivity: Set<String>
+  /// The role's entity permissions and masks as sets of types, so the checks every request makes
+  /// hash an enum, not a permission's name.
+  private let readable: Set<EntityKind.Name>
+  private let writable: Set<EntityKind.Name>
+  private let masked: Set<EntityKind.Name>
 
   public init(role: Role) {
     self.role = role
@@ -20,18 +26,23 @@ public struct AccessPolicy: Sendable {
       hidden[field.kind, default: []].append(field)
     }
     self.hidden = hidden
-    hiddenActivity = Set(
+    let hiddenActivity = Set(
       EntityKind.Name.allCases.filter { !role.has(.read($0)) || hidden[$0] != nil }.map(\.rawValue))
+    self.hiddenActivity = hiddenActivity
+    readable = Set(EntityKind.Name.allCases.filter { role.has(.read($0)) })
+    writable = Set(EntityKind.Name.allCases.filter { role.has(.write($0)) })
+    masked = Set(
+      EntityKind.Name.allCases.filter {
+        hidden[$0] != nil || ($0 == .patient && !hiddenActivity.isEmpty)
+      })
   }
 
-  public func canRead(_ kind: EntityKind.Name) -> Bool { role.has(.read(kind)) }
-  public func canWrite(_ kind: EntityKind.Name) -> Bool { role.has(.write(kind)) }
+  public func canRead(_ kind: EntityKind.Name) -> Bool { readable.contains(kind) }
+  public func canWrite(_ kind: EntityKind.Name) -> Bool { writable.contains(kind) }
 
   /// True when a record of `kind` this role reads must be masked before it goes out; false means
   /// the stored bytes can go out as they are.
-  public func masks(_ kind: EntityKind.Name) -> Bool {
-    hidden[kind] != nil || (kind == .patient && !hiddenActivity.isEmpty)
-  }
+  public func masks(_ kind: EntityKind.Name) -> Bool { masked.contains(kind) }
 
   /// The permission a masked field needs, when `field` of `kind` is masked for this role.
   public func permission(toSee field: String, of kind: EntityKind.Name) -> Permission? {

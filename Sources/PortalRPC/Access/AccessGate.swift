@@ -18,7 +18,7 @@ extension Session {
       }
       throw .signInRequired
     }
-    if let needed = spec.access.permission, !signedIn.policy.role.has(needed) {
+    if let needed = spec.access.missing(in: signedIn.policy) {
       audit(
         spec, spec.access, outcome: .refused, code: ErrorCode.forbidden.rawValue,
         permission: needed.rawValue)
@@ -90,7 +90,7 @@ extension Session {
   private func refusal(_ access: MethodAccess, _ arguments: Arguments, _ policy: AccessPolicy)
     -> Permission?
   {
-    if let needed = access.permission, !policy.role.has(needed) { return needed }
+    if let needed = access.missing(in: policy) { return needed }
     switch access {
     case .writes(let kind, _, let fields?):
       return arguments.object(fields).flatMap { record in

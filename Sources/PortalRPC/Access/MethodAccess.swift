@@ -37,6 +37,17 @@ public enum MethodAccess: Sendable {
     }
   }
 
+  /// The permission the method needs that `policy`'s role lacks, if any (entity permissions are
+  /// looked up by type, the others by name).
+  func missing(in policy: AccessPolicy) -> Permission? {
+    switch self {
+    case .open, .signedIn, .feed, .delegates: nil
+    case .permission(let permission): policy.role.has(permission) ? nil : permission
+    case .reads(let kind, _, _): policy.canRead(kind) ? nil : .read(kind)
+    case .writes(let kind, _, _): policy.canWrite(kind) ? nil : .write(kind)
+    }
+  }
+
   /// True when a call is written to the audit log: it reads or writes patient data or the log.
   var isAudited: Bool {
     switch self {

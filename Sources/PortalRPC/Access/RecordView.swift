@@ -31,7 +31,11 @@ struct RecordView {
     var touched = Touched()
     let needsMask =
       policy.map { policy in
-        shape.kinds(kind).contains { policy.masks($0) || !policy.canRead($0) }
+        switch shape {
+        case .record, .page, .list: policy.masks(kind) || !policy.canRead(kind)
+        case .update, .deletion, .chart:
+          EntityKind.Name.allCases.contains { policy.masks($0) || !policy.canRead($0) }
+        }
       } ?? false
     if !needsMask, kind == .patient, case .encoded(let encoded) = reply, case .record = shape,
       let id = Self.leadingID(encoded.bytes), let patient = PatientID.canonical(id)
@@ -138,15 +142,5 @@ struct RecordView {
       let number = Int64(String(decoding: bytes[prefix.count..<end], as: UTF8.self))
     else { return nil }
     return JSONValue(number)
-  }
-}
-
-extension RecordShape {
-  /// The entity types an answer of this shape (for a method of `kind`) holds records of.
-  func kinds(_ kind: EntityKind.Name) -> [EntityKind.Name] {
-    switch self {
-    case .chart, .update, .deletion: EntityKind.Name.allCases
-    default: [kind]
-    }
   }
 }
