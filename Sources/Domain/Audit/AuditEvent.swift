@@ -83,16 +83,9 @@ public struct AuditEvent: Sendable, Equatable {
       && lhs.requests == rhs.requests && lhs.until == rhs.until
   }
 
-  /// The event as canonical JSON: keys in code-point order, no insignificant whitespace, absent
-  /// members left out. `seq` is its place in the log, so a moved event no longer verifies.
-  public func canonicalJSON(seq: Int64) -> [UInt8] {
-    let writer = JSONWriter(capacity: 256)
-    write(seq: seq, into: writer)
-    return writer.bytes
-  }
-
-  /// Writes the canonical JSON to `writer` (the audit log writes a link's events one after
-  /// another into one buffer).
+  /// Writes the event as canonical JSON: keys in code-point order, no insignificant whitespace,
+  /// absent members left out. `seq` is its place in the log, so a moved event no longer
+  /// verifies. The audit log writes a link's events one after another into one buffer.
   public func write(seq: Int64, into writer: JSONWriter) {
     var first = true
     func key(_ name: StaticString) {

@@ -27,16 +27,6 @@ public enum MethodAccess: Sendable {
   /// `queueSyncOperation`); needs a signed-in staff member.
   case delegates
 
-  /// The permission the method needs before it runs, if one.
-  var permission: Permission? {
-    switch self {
-    case .open, .signedIn, .feed, .delegates: nil
-    case .permission(let permission): permission
-    case .reads(let kind, _, _): .read(kind)
-    case .writes(let kind, _, _): .write(kind)
-    }
-  }
-
   /// The permission the method needs that `policy`'s role lacks, if any (entity permissions are
   /// looked up by type, the others by name).
   func missing(in policy: AccessPolicy) -> Permission? {
