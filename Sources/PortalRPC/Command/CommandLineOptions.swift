@@ -18,6 +18,10 @@ public struct CommandLineOptions: Sendable, Equatable {
     case restore(source: String)
     /// `export --format jsonl`: every record, one JSON line each.
     case export
+    /// `encrypt`: turns the plain store into one encrypted with the key given.
+    case encrypt
+    /// `rekey`: re-encrypts the store under the new key given.
+    case rekey
   }
 
   /// What `export` writes.
@@ -54,6 +58,10 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var clockFile: String?
   /// The replica's options (`--upstream` and the rest); see `ReplicaOptions`.
   public var replica = ReplicaOptions()
+  /// Where the store's key comes from (`--key-fd` or `--key-file`); nil for a plain store.
+  public var key: StoreKeySource?
+  /// `rekey`: where the new key comes from (`--new-key-fd` or `--new-key-file`).
+  public var newKey: StoreKeySource?
 
   public init() {}
 
@@ -72,7 +80,7 @@ public struct CommandLineOptions: Sendable, Equatable {
     var subcommand: String?
     var operand: String?
     var given: [String] = []
-    if let first = remaining.first, ["backup", "restore", "export"].contains(first) {
+    if let first = remaining.first, Self.optionsBySubcommand.keys.contains(first) {
       subcommand = remaining.popFirst()
     }
     while let argument = remaining.popFirst() {
@@ -202,6 +210,14 @@ public struct CommandLineOptions: Sendable, Equatable {
         let file = try value()
         guard !file.isEmpty else { throw UsageError(message: "--output needs a file path") }
         options.outputFile = file
+      case "--key-fd", "--key-file", "--new-key-fd", "--new-key-file":
+        let source = try StoreKeySource.parse(flag: name, value: try value())
+        let isNew = name.hasPrefix("--new-")
+        if (isNew ? options.newKey : options.key) != nil {
+          let pair = isNew ? "--new-key-fd and --new-key-file" : "--key-fd and --key-file"
+          throw UsageError(message: "\(pair) cannot be used together")
+        }
+        if isNew { options.newKey = source } else { options.key = source }
       case _ where ReplicaOptions.flags.contains(name):
         try options.replica.parse(name, try value())
       default:
@@ -210,8 +226,8 @@ public struct CommandLineOptions: Sendable, Equatable {
         else {
           throw UsageError(
             message: subcommand == nil
-              ? "unexpected argument (the commands are backup, restore and export; the server takes options only)"
-              : "unexpected argument (\(subcommand!) takes \(subcommand == "export" ? "no path" : "one path"))"
+              ? "unexpected argument (the commands are backup, restore, export, encrypt, rekey and users; the server takes options only)"
+              : "unexpected argument (\(subcommand!) takes \(["backup", "restore"].contains(subcommand!) ? "one path" : "no path"))"
           )
         }
         operand = argument
@@ -264,13 +280,27 @@ public struct CommandLineOptions: Sendable, Equatable {
   /// Options that belong to one or two subcommands, and where they belong.
   private static let subcommandOptions = [
     "--force": "backup and export", "--format": "export", "--output": "export",
+    "--new-key-fd": "rekey", "--new-key-file": "rekey",
   ]
 
   /// The options each subcommand takes (besides `--help`).
   private static let optionsBySubcommand: [String: Set<String>] = [
-    "backup": ["--data-dir", "--force", "--busy-timeout-ms", "--clock", "--timezone"],
-    "restore": ["--data-dir", "--busy-timeout-ms", "--clock", "--timezone"],
-    "export": ["--data-dir", "--format", "--output", "--force", "--busy-timeout-ms"],
+    "backup": [
+      "--data-dir", "--force", "--busy-timeout-ms", "--clock", "--timezone", "--key-fd",
+      "--key-file",
+    ],
+    "restore": [
+      "--data-dir", "--busy-timeout-ms", "--clock", "--timezone", "--key-fd", "--key-file",
+    ],
+    "export": [
+      "--data-dir", "--format", "--output", "--force", "--busy-timeout-ms", "--key-fd",
+      "--key-file",
+    ],
+    "encrypt": ["--data-dir", "--busy-timeout-ms", "--key-fd", "--key-file"],
+    "rekey": [
+      "--data-dir", "--busy-timeout-ms", "--key-fd", "--key-file", "--new-key-fd",
+      "--new-key-file",
+    ],
   ]
 
   /// Sets the action of `subcommand` and checks that it got what it needs and nothing else.
@@ -293,6 +323,20 @@ public struct CommandLineOptions: Sendable, Equatable {
         throw UsageError(message: "restore needs the backup to restore: portal-rpc restore SRC")
       }
       action = .restore(source: operand)
+    case "encrypt":
+      guard key != nil else {
+        throw UsageError(
+          message: "encrypt needs the key to encrypt with: --key-fd N or --key-file PATH")
+      }
+      action = .encrypt
+    case "rekey":
+      guard key != nil, newKey != nil else {
+        throw UsageError(
+          message:
+            "rekey needs the current key (--key-fd or --key-file) and the new one (--new-key-fd or --new-key-file)"
+        )
+      }
+      action = .rekey
     default:
       guard exportFormat != nil else {
         throw UsageError(message: "export needs --format jsonl")

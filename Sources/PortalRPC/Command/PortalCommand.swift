@@ -53,7 +53,7 @@ public enum PortalCommand {
       return 0
     case .check:
       return check(options, environment: environment)
-    case .backup, .restore, .export:
+    case .backup, .restore, .export, .encrypt, .rekey:
       return maintain(options, environment: environment)
     case .serve:
       break
@@ -242,8 +242,11 @@ public enum PortalCommand {
           try ExportCommand.run(
             directory: directory, output: options.outputFile, force: options.force,
             busyTimeout: timeout, progress: printError))
+      case .encrypt, .rekey:
+        throw .directory("encrypt and rekey are being built and cannot run yet")
       default:
-        preconditionFailure("main hands only backup, restore and export to maintain")
+        preconditionFailure(
+          "main hands only backup, restore, export, encrypt and rekey to maintain")
       }
       return 0
     } catch {
