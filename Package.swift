@@ -42,11 +42,12 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
 
-    // MARK: Storage: SQLite (system library) as the durable source of truth
+    // MARK: Storage: SQLite (SQLCipher's build, a system library) as the durable source of truth,
+    // encrypted at rest when given a key
     .systemLibrary(
       name: "CSQLite",
       path: "Sources/CSQLite",
-      providers: [.apt(["libsqlite3-dev"])]
+      providers: [.apt(["libsqlcipher-dev"])]
     ),
     .target(
       name: "Storage",

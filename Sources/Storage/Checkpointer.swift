@@ -19,6 +19,7 @@ internal import Synchronization
 /// `@unchecked Sendable`.
 final class Checkpointer: @unchecked Sendable {
   private let path: String
+  private let key: StoreKey?
   private let busyTimeout: Int32
   private let queue = DispatchQueue(label: "portal-rpc.checkpoint")
   private let running = Atomic<Bool>(false)
@@ -34,8 +35,9 @@ final class Checkpointer: @unchecked Sendable {
   /// background (a safety valve: the background copy cannot keep up, or failed).
   static let inlinePages: Int32 = 16_000
 
-  init(path: String, busyTimeout: Int32) {
+  init(path: String, key: StoreKey?, busyTimeout: Int32) {
     self.path = path
+    self.key = key
     self.busyTimeout = busyTimeout
   }
 
@@ -78,7 +80,9 @@ final class Checkpointer: @unchecked Sendable {
   private func startBackgroundCopy() {
     running.store(true, ordering: .releasing)
     queue.async { [self] in
-      if database == nil { database = Self.connection(path: path, busyTimeout: busyTimeout) }
+      if database == nil {
+        database = Self.connection(path: path, key: key, busyTimeout: busyTimeout)
+      }
       if let database {
         sqlite3_wal_checkpoint_v2(database.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
       }
@@ -92,8 +96,8 @@ final class Checkpointer: @unchecked Sendable {
   /// A connection of the checkpointer's own that has read the store once: SQLite (before 3.42)
   /// opens a connection's log only at its first read, and until then a checkpoint on it does
   /// nothing and reports success.
-  private static func connection(path: String, busyTimeout: Int32) -> Database? {
-    guard let database = try? Database(path: path) else { return nil }
+  private static func connection(path: String, key: StoreKey?, busyTimeout: Int32) -> Database? {
+    guard let database = try? Database(path: path, key: key) else { return nil }
     database.setBusyTimeout(milliseconds: busyTimeout)
     guard (try? database.integer("PRAGMA schema_version")) != nil else { return nil }
     return database

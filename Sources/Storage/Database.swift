@@ -15,8 +15,10 @@ final class Database {
     case immutable
   }
 
-  /// Opens (creating if needed) the file at `path`, or an in-memory database for nil.
-  init(path: String?, access: Access = .readWrite) throws(StorageError) {
+  /// Opens (creating if needed) the file at `path`, or an in-memory database for nil. With a
+  /// `key` the file is encrypted (SQLCipher): a new file is created encrypted, and an existing
+  /// one must be encrypted with that key. Without one it must be a plain SQLite file.
+  init(path: String?, access: Access = .readWrite, key: StoreKey? = nil) throws(StorageError) {
     var handle: OpaquePointer?
     let flags =
       (access == .readWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY)
@@ -31,6 +33,33 @@ final class Database {
     }
     self.handle = handle
     sqlite3_extended_result_codes(handle, 1)
+    if path != nil {
+      switch (StoreFileFormat.of(connection: handle), key) {
+      // (A throw from here on closes the handle in deinit.)
+      case (.plain, .some): throw .key(.notEncrypted)
+      case (.other, nil): throw .key(.missing)
+      default: break
+      }
+    }
+    if let key { try unlock(with: key) }
+  }
+
+  /// Gives SQLCipher the key, before anything is read, and proves it by reading the header and
+  /// the schema: a key that does not decrypt the first page is `key(.wrong)`.
+  private func unlock(with key: StoreKey) throws(StorageError) {
+    let code = key.literal.withUnsafeBytes { literal in
+      sqlite3_key_v2(handle, "main", literal.baseAddress, Int32(literal.count))
+    }
+    guard code == SQLITE_OK else { throw StorageError.from(code: code, sql: "key") }
+    try execute(StoreCipher.settings)
+    // The header's fields live in the first page alone: when it does not decrypt (SQLCipher says
+    // "not a database"), the key is wrong; anything else is damage (a file cut short…).
+    do {
+      _ = try integer("PRAGMA application_id")
+    } catch .damaged where sqlite3_errcode(handle) == SQLITE_NOTADB {
+      throw .key(.wrong)
+    }
+    _ = try integer("SELECT count(*) FROM sqlite_schema")
   }
 
   /// `path` as a `file:` URI (so a path holding `?`, `#` or `%` still names that file).

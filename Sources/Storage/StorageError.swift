@@ -12,6 +12,18 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
   case foreign
   /// A statement failed for a reason that is a bug on our side (a constraint, a misuse).
   case failed(code: Int32, sql: String)
+  /// The key given does not fit the file: nothing was read or written.
+  case key(KeyProblem)
+
+  /// How a key and a store file fail to fit.
+  public enum KeyProblem: Sendable {
+    /// The key does not decrypt the file (another key, or not an encrypted store).
+    case wrong
+    /// A key was given for a plain (unencrypted) store.
+    case notEncrypted
+    /// No key was given and the file is not plain SQLite: encrypted, or damaged.
+    case missing
+  }
 
   public enum Unavailability: String, Sendable {
     case diskFull = "the disk is full"
@@ -35,6 +47,12 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
       "\(file) is damaged: it is not a valid SQLite database (the file is truncated or overwritten)"
     case .foreign: "\(file) is not a PortalRPC store (it belongs to another program)"
     case .failed(let code, let sql): "SQLite code \(code) in: \(sql)"
+    case .key(.wrong):
+      "the key given does not open \(file): it is encrypted with another key, or it is not a PortalRPC store"
+    case .key(.notEncrypted):
+      "\(file) is not encrypted, but a key was given; encrypt it first with portal-rpc encrypt, or start without a key"
+    case .key(.missing):
+      "\(file) is encrypted or damaged (it is not a plain SQLite database): give its key with --key-fd N or --key-file PATH; if it has none, restore it from a backup"
     }
   }
 
@@ -42,9 +60,14 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
   /// directory or the moment: the remedy is to move the file away.
   public var isBadFile: Bool {
     switch self {
-    case .damaged, .foreign: true
-    case .unavailable, .unusable, .failed: false
+    case .damaged, .foreign, .key(.missing): true
+    case .unavailable, .unusable, .failed, .key: false
     }
+  }
+
+  /// True when the key given (or not given) does not fit the file.
+  public var isKeyProblem: Bool {
+    if case .key = self { true } else { false }
   }
 
   /// Classifies an SQLite result code (extended codes included).

@@ -37,7 +37,9 @@ extension Store {
     defer { if ownsSnapshot { try? database.execute("COMMIT") } }
     _ = try database.integer("SELECT count(*) FROM sqlite_schema")  // takes the snapshot
 
-    let target = try Database(path: destination)
+    // An encrypted store's copy is encrypted with the same key (SQLCipher copies pages as they
+    // are only between files of one key).
+    let target = try Database(path: destination, key: key)
     // The copy is a new file that is discarded on any failure: no journal is needed, and the
     // caller syncs the finished file once.
     try target.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF")

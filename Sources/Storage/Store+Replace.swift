@@ -16,10 +16,13 @@ extension Store {
   ///
   /// Returns false when the store cannot be read at all (damaged, not SQLite): its `-wal`, if
   /// any, is then left where it is, for the caller to keep with the file.
-  public static func settleForReplacement(_ file: String) throws(StorageError) -> Bool {
+  public static func settleForReplacement(_ file: String, key: StoreKey? = nil)
+    throws(StorageError)
+    -> Bool
+  {
     let blocked: Bool
     do throws(StorageError) {
-      let database = try Database(path: file)
+      let database = try Database(path: file, key: key)
       database.setBusyTimeout(milliseconds: 0)
       // In exclusive locking mode the first read takes SQLite's exclusive lock on the file,
       // which fails while any other connection has the store open.

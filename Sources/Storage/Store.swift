@@ -22,13 +22,17 @@ public final class Store {
     /// Fault injection for tests: refuse to grow past this many pages (SQLITE_FULL, as on a
     /// full disk).
     public var maxPages: Int?
+    /// The key the store is encrypted with; nil for a plain store.
+    public var key: StoreKey?
 
     public init(
-      synchronousFull: Bool = true, busyTimeoutMilliseconds: Int32 = 5000, maxPages: Int? = nil
+      synchronousFull: Bool = true, busyTimeoutMilliseconds: Int32 = 5000, maxPages: Int? = nil,
+      key: StoreKey? = nil
     ) {
       self.synchronousFull = synchronousFull
       self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
       self.maxPages = maxPages
+      self.key = key
     }
   }
 
@@ -42,6 +46,8 @@ public final class Store {
 
   /// The store's file, or nil when it lives in memory.
   public let path: String?
+  /// The key the file is encrypted with (nil: plain). Every connection to it needs it.
+  public let key: StoreKey?
   let database: Database
   /// This process's share of the data directory's lock, held while the store is open (nil in
   /// memory, for a lone file, or where no lock file can be made).
@@ -59,9 +65,12 @@ public final class Store {
     lock = try directory.flatMap { directory throws(StorageError) in
       try StoreLock.shared(directory, timeout: options.busyTimeoutMilliseconds)
     }
-    database = try Database(path: path)
+    key = path == nil ? nil : options.key
+    database = try Database(path: path, key: key)
     database.setBusyTimeout(milliseconds: options.busyTimeoutMilliseconds)
-    checkpointer = path.map { Checkpointer(path: $0, busyTimeout: options.busyTimeoutMilliseconds) }
+    checkpointer = path.map {
+      Checkpointer(path: $0, key: options.key, busyTimeout: options.busyTimeoutMilliseconds)
+    }
     // Two processes opening a new store at once contend for the lock that switching to WAL and
     // migrating need, and SQLite reports that contention without waiting; retry it for up to
     // the busy timeout.
@@ -112,9 +121,9 @@ public final class Store {
 
   /// Opens an existing store without changing it (no migration, no journal-mode switch): for
   /// `--check`, `backup` and `export`. Throws `unusable` when there is no store in `directory`.
-  public convenience init(inspecting directory: String, busyTimeoutMilliseconds: Int32 = 5000)
-    throws(StorageError)
-  {
+  public convenience init(
+    inspecting directory: String, key: StoreKey? = nil, busyTimeoutMilliseconds: Int32 = 5000
+  ) throws(StorageError) {
     let file = directory + "/" + Store.fileName
     guard access(file, F_OK) == 0 else {
       throw StorageError.unusable("there is no store (\(Store.fileName)) in \(directory)")
@@ -124,33 +133,35 @@ public final class Store {
     // file it needs to read a WAL store there; with no `-wal` left over, the file is complete.
     let mayChange = access(directory, W_OK) == 0 || access(file + "-wal", F_OK) == 0
     try self.init(
-      file: file, access: mayChange ? .readOnly : .immutable, lock: lock,
+      file: file, access: mayChange ? .readOnly : .immutable, key: key, lock: lock,
       busyTimeoutMilliseconds: busyTimeoutMilliseconds)
   }
 
   /// Opens the store file at `file` without changing it, outside any data directory: a backup
   /// to check or to restore from. A file that no process serves and that has no `-wal` beside
   /// it is complete, and is read as `immutable` (SQLite then creates no file beside it).
-  public convenience init(inspectingFile file: String, busyTimeoutMilliseconds: Int32 = 5000)
-    throws(StorageError)
-  {
+  public convenience init(
+    inspectingFile file: String, key: StoreKey? = nil, busyTimeoutMilliseconds: Int32 = 5000
+  ) throws(StorageError) {
     guard access(file, R_OK) == 0 else {
       throw StorageError.unusable("there is no readable store file at \(file)")
     }
     let complete = access(file + "-wal", F_OK) != 0
     try self.init(
-      file: file, access: complete ? .immutable : .readOnly, lock: nil,
+      file: file, access: complete ? .immutable : .readOnly, key: key, lock: nil,
       busyTimeoutMilliseconds: busyTimeoutMilliseconds)
   }
 
   private init(
-    file: String, access: Database.Access, lock: StoreLock?, busyTimeoutMilliseconds: Int32
+    file: String, access: Database.Access, key: StoreKey?, lock: StoreLock?,
+    busyTimeoutMilliseconds: Int32
   )
     throws(StorageError)
   {
     path = file
+    self.key = key
     self.lock = lock
-    let database = try Database(path: file, access: access)
+    let database = try Database(path: file, access: access, key: key)
     database.setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
     guard try database.ownership() != .foreign else { throw StorageError.foreign }
     self.database = database

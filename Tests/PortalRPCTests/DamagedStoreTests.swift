@@ -42,8 +42,12 @@ struct DamagedStoreTests {
     let data = try damagedStore(damage)
     let file = data.appendingPathComponent(Store.fileName)
     let before = try Data(contentsOf: file)
+    // Junk from the first byte looks like an encrypted store (random bytes where SQLite's
+    // header belongs), so it is named as either; a damaged SQLite file is named as damaged.
     let sentence =
-      "\(file.path) is damaged: it is not a valid SQLite database (the file is truncated or overwritten); restore it from a backup or choose another --data-dir"
+      damage == .junk
+      ? "\(file.path) is encrypted or damaged (it is not a plain SQLite database): give its key with --key-fd N or --key-file PATH; if it has none, restore it from a backup"
+      : "\(file.path) is damaged: it is not a valid SQLite database (the file is truncated or overwritten); restore it from a backup or choose another --data-dir"
 
     let check = try PortalProcess.check(data)
     #expect(check.status == 1)

@@ -84,7 +84,7 @@ struct RestoreCommandTests {
     let notAStore = try PortalProcess.run(
       arguments: ["restore", garbage.path, "--data-dir", data.path], input: Data())
     #expect(notAStore.status == 3)
-    #expect(notAStore.stderr.contains("not a valid SQLite database"))
+    #expect(notAStore.stderr.contains("not a plain SQLite database"))
     #expect(try Self.files(data) == before)
     #expect(try PortalProcess.check(data).status == 0)
 

@@ -115,9 +115,7 @@ extension Session {
     do {
       auditRecorder.writer = try AuditWriter(
         directory: directory,
-        options: Store.Options(
-          synchronousFull: configuration.durability == .full,
-          busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds),
+        options: configuration.storeOptions(),
         now: clock.now(), log: log)
     } catch {
       log.warn(

@@ -13,7 +13,8 @@ enum BackupCommand {
   /// Backs up the store in `directory` to `destination` (a file path, or an existing directory
   /// that then holds `portal.db`) and returns the line to print.
   static func run(
-    directory: String, destination: String, force: Bool, busyTimeout: Int32, today: CalendarDate
+    directory: String, destination: String, force: Bool, key: StoreKey?, busyTimeout: Int32,
+    today: CalendarDate
   ) throws(MaintenanceError) -> String {
     let source = directory + "/" + Store.fileName
     let target = isDirectory(destination) ? destination + "/" + Store.fileName : destination
@@ -23,7 +24,7 @@ enum BackupCommand {
     if !force && access(target, F_OK) == 0 { throw .destinationExists(target) }
     let store: Store
     do {
-      store = try Store(inspecting: directory, busyTimeoutMilliseconds: busyTimeout)
+      store = try Store(inspecting: directory, key: key, busyTimeoutMilliseconds: busyTimeout)
     } catch {
       throw .store(source, error)
     }

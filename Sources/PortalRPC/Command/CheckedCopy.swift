@@ -21,7 +21,8 @@ struct CheckedCopy {
     }
     try file.sync()
     do {
-      report = try StoreCheck.run(try Store(inspectingFile: file.path), today: today)
+      report = try StoreCheck.run(
+        try Store(inspectingFile: file.path, key: store.key), today: today)
     } catch let error as StorageError {
       throw .store(what, error)
     } catch {

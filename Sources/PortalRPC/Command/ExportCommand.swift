@@ -19,7 +19,7 @@ enum ExportCommand {
   /// Exports the store in `directory` to `output` (stdout when nil) and returns the last line
   /// for stderr. `progress` hears a line at most once a second.
   static func run(
-    directory: String, output: String?, force: Bool, busyTimeout: Int32,
+    directory: String, output: String?, force: Bool, key: StoreKey?, busyTimeout: Int32,
     progress: (String) -> Void
   ) throws(MaintenanceError) -> String {
     let source = directory + "/" + Store.fileName
@@ -27,7 +27,7 @@ enum ExportCommand {
     let store: Store
     let total: Int
     do throws(StorageError) {
-      store = try Store(inspecting: directory, busyTimeoutMilliseconds: busyTimeout)
+      store = try Store(inspecting: directory, key: key, busyTimeoutMilliseconds: busyTimeout)
       try store.beginRead()  // one snapshot for the count and every record
       total = try store.recordCount()
     } catch {

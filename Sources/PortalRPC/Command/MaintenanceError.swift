@@ -15,7 +15,7 @@ enum MaintenanceError: Error, Equatable {
   case misuse(String)
   /// The copy (or the backup to restore) failed the `--check` checks; nothing was changed.
   case checkFailed(what: String, problems: Int)
-  /// `restore`: another process has the store in `directory` open.
+  /// `restore`, `encrypt`, `rekey`: another process has the store in `directory` open.
   case inUse(directory: String)
   /// A store that cannot be read or written (missing, damaged, from a newer version).
   case store(String, StorageError)
@@ -43,7 +43,7 @@ enum MaintenanceError: Error, Equatable {
     case .checkFailed(let what, let problems):
       "\(what) failed the store checks (\(problems) problem\(problems == 1 ? "" : "s")); nothing was changed"
     case .inUse(let directory):
-      "the store in \(directory) is in use by another process (a portal-rpc serving it, or a backup, check or export); stop it and run restore again"
+      "the store in \(directory) is in use by another process (a portal-rpc serving it, or a backup, check or export); stop it and run the command again"
     case .store(let path, let error): "cannot use the store \(path): \(error)"
     case .file(let action, let path, let code):
       "cannot \(action) \(path): \(String(cString: strerror(code)))"

@@ -1,6 +1,7 @@
 internal import DataSync
 internal import Domain
 internal import PortalJSON
+internal import Sodium
 internal import Storage
 
 #if canImport(Glibc)
@@ -39,6 +40,23 @@ public enum PortalCommand {
       printError("\(error.message). Run 'portal-rpc --help' for usage.")
       return usageErrorStatus
     }
+    var key: StoreKey?
+    var newKey: StoreKey?
+    if options.key != nil || options.newKey != nil {
+      // Before any key is in memory: no core file, and no peeking from other processes.
+      ProcessHardening.apply()
+      do {
+        key = try options.key.map { source throws(StoreKeyReader.Failure) in
+          try StoreKeyReader.read(source, flag: source.flag(new: false))
+        }
+        newKey = try options.newKey.map { source throws(StoreKeyReader.Failure) in
+          try StoreKeyReader.read(source, flag: source.flag(new: true))
+        }
+      } catch {
+        printError(error.message)
+        return unusableDataStatus
+      }
+    }
     switch options.action {
     case .help:
       printOut(CommandLineOptions.helpText + "\n")
@@ -52,9 +70,9 @@ public enum PortalCommand {
       printOut(JSONWriter.prettyPrinted(PortalInterface().openRPCDocument))
       return 0
     case .check:
-      return check(options, environment: environment)
+      return check(options, key: key, environment: environment)
     case .backup, .restore, .export, .encrypt, .rekey:
-      return maintain(options, environment: environment)
+      return maintain(options, key: key, newKey: newKey, environment: environment)
     case .serve:
       break
     }
@@ -68,6 +86,7 @@ public enum PortalCommand {
     configuration.authMode = options.authMode
     configuration.sessionLimits.idleMilliseconds = options.idleTimeoutMilliseconds
     configuration.clockFile = options.clockFile
+    configuration.storeKey = key
     if !options.inMemory {
       do {
         let path = try DataDirectory.resolve(
@@ -125,9 +144,9 @@ public enum PortalCommand {
   }
 
   /// `--check`: opens the store without changing it and reports on it.
-  private static func check(_ options: CommandLineOptions, environment: (String) -> String?)
-    -> Int32
-  {
+  private static func check(
+    _ options: CommandLineOptions, key: StoreKey?, environment: (String) -> String?
+  ) -> Int32 {
     let path: String
     do {
       path = try DataDirectory.resolve(explicit: options.dataDirectory, environment: environment)
@@ -138,7 +157,7 @@ public enum PortalCommand {
     var report: StoreCheck
     var upstreamLines: [String] = []
     do {
-      let store = try Store(inspecting: path)
+      let store = try Store(inspecting: path, key: key)
       let today = Clock.clinic(
         fixed: options.fixedClock, start: options.clockStart, timeZone: options.timeZone
       ).today()
@@ -171,6 +190,9 @@ public enum PortalCommand {
       // The store is there but is not a sound PortalRPC store: that is what --check finds.
       printError(storeFailure(error, in: path))
       return 1
+    } catch let error as StorageError where error.isKeyProblem {
+      printError(storeFailure(error, in: path))
+      return unusableDataStatus
     } catch {
       printError("cannot check the store: \(error)")
       return unusableDataStatus
@@ -194,6 +216,10 @@ public enum PortalCommand {
 
   /// The one line saying why the store in `directory` cannot be used, and what to do about it.
   private static func storeFailure(_ error: any Error, in directory: String?) -> String {
+    if let directory, let error = error as? StorageError, error.isKeyProblem {
+      // Each key problem is one whole sentence with its remedy.
+      return error.description(naming: directory + "/" + Store.fileName)
+    }
     guard let directory, let error = error as? StorageError, error.isBadFile else {
       return
         "cannot use the store in \(directory ?? "memory"): \(error); pass --data-dir with another directory, or --in-memory"
@@ -206,9 +232,10 @@ public enum PortalCommand {
 
   /// `backup`, `restore` and `export`: one line on stdout when done (on stderr for `export`,
   /// whose stdout is the data), or one line on stderr and the status the error maps to.
-  private static func maintain(_ options: CommandLineOptions, environment: (String) -> String?)
-    -> Int32
-  {
+  private static func maintain(
+    _ options: CommandLineOptions, key: StoreKey?, newKey: StoreKey?,
+    environment: (String) -> String?
+  ) -> Int32 {
     let clock = Clock.clinic(
       fixed: options.fixedClock, start: options.clockStart, timeZone: options.timeZone)
     let now = clock.now()
@@ -225,7 +252,7 @@ public enum PortalCommand {
       case .backup(let destination):
         printOut(
           try BackupCommand.run(
-            directory: directory, destination: destination, force: options.force,
+            directory: directory, destination: destination, force: options.force, key: key,
             busyTimeout: timeout, today: clock.date(of: now)) + "\n")
       case .restore(let source):
         let prepared: String
@@ -236,14 +263,19 @@ public enum PortalCommand {
         }
         printOut(
           try RestoreCommand.run(
-            directory: prepared, source: source, busyTimeout: timeout, now: now) + "\n")
+            directory: prepared, source: source, key: key, busyTimeout: timeout, now: now)
+            + "\n")
       case .export:
         printError(
           try ExportCommand.run(
-            directory: directory, output: options.outputFile, force: options.force,
+            directory: directory, output: options.outputFile, force: options.force, key: key,
             busyTimeout: timeout, progress: printError))
       case .encrypt, .rekey:
-        throw .directory("encrypt and rekey are being built and cannot run yet")
+        printOut(
+          try EncryptCommand.run(
+            directory: directory, key: options.action == .rekey ? key : nil,
+            newKey: (options.action == .rekey ? newKey : key)!, today: clock.date(of: now))
+            + "\n")
       default:
         preconditionFailure(
           "main hands only backup, restore, export, encrypt and rekey to maintain")

@@ -13,7 +13,7 @@ enum RestoreCommand {
   /// Restores `source` (a store file, or a directory holding `portal.db`) into `directory` and
   /// returns the line to print.
   static func run(
-    directory: String, source: String, busyTimeout: Int32, now: Timestamp
+    directory: String, source: String, key: StoreKey?, busyTimeout: Int32, now: Timestamp
   ) throws(MaintenanceError) -> String {
     let target = directory + "/" + Store.fileName
     let sourceIsDirectory = BackupCommand.isDirectory(source)
@@ -40,7 +40,8 @@ enum RestoreCommand {
     // directory: reading it then leaves nothing beside it.
     let backup: Store
     do throws(StorageError) {
-      backup = try Store(inspectingFile: sourceFile, busyTimeoutMilliseconds: busyTimeout)
+      backup = try Store(
+        inspectingFile: sourceFile, key: key, busyTimeoutMilliseconds: busyTimeout)
     } catch {
       throw .store(sourceFile, error)
     }
@@ -49,7 +50,7 @@ enum RestoreCommand {
     // the store (the replaced store's head is kept beside it), so --check does not mistake the
     // restore for a log cut short.
     let restoredHead = (try? backup.auditHead()) ?? nil
-    let kept = try setAside(target, stamp: now)
+    let kept = try setAside(target, key: key, stamp: now)
     if let kept, let head = AuditHeadFile.read(directory) {
       AuditHeadFile.write(head, toFile: kept + "-audit-head")
     }
@@ -63,13 +64,16 @@ enum RestoreCommand {
   /// Keeps the store at `target` (if there is one) under a timestamped name beside it and
   /// removes its write-ahead log and index, which must not meet the new file. Returns the name
   /// it is kept under.
-  private static func setAside(_ target: String, stamp: Timestamp) throws(MaintenanceError)
-    -> String?
+  private static func setAside(_ target: String, key: StoreKey?, stamp: Timestamp)
+    throws(MaintenanceError) -> String?
   {
     guard access(target, F_OK) == 0 else { return nil }
     let complete: Bool
     do {
-      complete = try Store.settleForReplacement(target)
+      complete = try Store.settleForReplacement(target, key: key)
+    } catch .key {
+      // A store the key given does not open (its key is lost, or another) is kept as it is.
+      complete = false
     } catch .unavailable(.inUse, _) {
       throw .inUse(directory: PrivateFile.directory(of: target))
     } catch {

@@ -5,6 +5,16 @@ public enum StoreKeySource: Sendable, Equatable {
   case descriptor(Int32)
   case file(String)
 
+  /// The flag that names this source (`--key-fd`, or `--new-key-file` for a rekey's new key).
+  func flag(new: Bool) -> String {
+    let kind =
+      switch self {
+      case .descriptor: "fd"
+      case .file: "file"
+      }
+    return new ? "--new-key-\(kind)" : "--key-\(kind)"
+  }
+
   /// The source a flag names, checked for shape only (the key is read later, once).
   static func parse(flag: String, value: String) throws(CommandLineOptions.UsageError) -> Self {
     if flag.hasSuffix("-fd") {

@@ -31,6 +31,8 @@ enum UsersCommand {
     var passwordDescriptor: Int32?
     var dataDirectory: String?
     var busyTimeoutMilliseconds: Int32 = 5000
+    /// The store's key, for an encrypted store (`--key-fd`, `--key-file`).
+    var key: StoreKeySource?
   }
 
   /// Passwords shorter than this are refused.
@@ -45,6 +47,7 @@ enum UsersCommand {
 
     Roles: admin, doctor, nurse, frontDesk, billing. A password (at least 10 characters) is
     asked on the terminal, twice, or read from descriptor N (3 or more) to its end.
+    An encrypted store also needs its key: --key-fd N or --key-file PATH, as for the server.
     """
 
   static func parse(_ arguments: [String]) throws(CommandLineOptions.UsageError) -> Options {
@@ -91,6 +94,11 @@ enum UsersCommand {
           throw .init(message: "--password-fd must be a descriptor number of 3 or more")
         }
         options.passwordDescriptor = descriptor
+      case "--key-fd", "--key-file":
+        guard options.key == nil else {
+          throw .init(message: "--key-fd and --key-file cannot be used together")
+        }
+        options.key = try StoreKeySource.parse(flag: name, value: try value())
       case "--busy-timeout-ms":
         guard let milliseconds = Int32(try value()), (0...600_000).contains(milliseconds) else {
           throw .init(
@@ -142,12 +150,25 @@ enum UsersCommand {
       fail(error.message)
       return PortalCommand.unusableDataStatus
     }
+    var key: StoreKey?
+    if let source = options.key {
+      ProcessHardening.apply()
+      do {
+        key = try StoreKeyReader.read(source, flag: source.flag(new: false))
+      } catch {
+        fail(error.message)
+        return PortalCommand.unusableDataStatus
+      }
+    }
     let store: Store
     do {
       store = try Store(
         directory: directory,
-        options: Store.Options(busyTimeoutMilliseconds: options.busyTimeoutMilliseconds),
+        options: Store.Options(busyTimeoutMilliseconds: options.busyTimeoutMilliseconds, key: key),
         now: clock.now())
+    } catch  where error.isKeyProblem {
+      fail(error.description(naming: directory + "/" + Store.fileName))
+      return PortalCommand.unusableDataStatus
     } catch {
       fail("cannot use the store in \(directory): \(error)")
       return PortalCommand.unusableDataStatus

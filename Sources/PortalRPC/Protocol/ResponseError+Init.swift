@@ -96,7 +96,7 @@ extension ResponseError {
     switch error {
     case .unavailable(let reason, _):
       self = .withDetail(.storageUnavailable, reason.rawValue + "; nothing was changed")
-    case .unusable, .damaged, .foreign:
+    case .unusable, .damaged, .foreign, .key:
       self = .withDetail(.storageUnavailable, error.description + "; nothing was changed")
     case .failed(let code, _):
       self = .withDetail(.internalError, "a storage operation failed (SQLite code \(code))")

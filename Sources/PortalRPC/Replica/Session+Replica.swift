@@ -16,9 +16,9 @@ extension Session {
     // The agent's own commits need no fsync of their own: everything it writes (pulled state,
     // outcomes, the cursor) PostgreSQL still has, and a push repeated after a power cut is
     // answered from applied_mutations.
-    let options = Store.Options(
-      synchronousFull: false,
-      busyTimeoutMilliseconds: self.configuration.busyTimeoutMilliseconds)
+    var agentOptions = self.configuration.storeOptions(synchronousFull: false)
+    agentOptions.maxPages = nil
+    let options = agentOptions
     let clock = dataSync.clock
     let callTimeout = configuration.agentConfiguration(cursor: 0).callTimeout
     let progress = SyncProgress()

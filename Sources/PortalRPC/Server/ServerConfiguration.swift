@@ -1,3 +1,5 @@
+public import Storage
+
 /// How one server process is set up: where its data lives and the limits it enforces. Built from
 /// the command line (`CommandLineOptions`) or directly by tests.
 public struct ServerConfiguration: Sendable {
@@ -33,6 +35,16 @@ public struct ServerConfiguration: Sendable {
   public var sessionLimits = SessionLimits()
   /// How to follow the clinic's PostgreSQL (`--upstream`); nil when standalone.
   public var replica: ReplicaConfiguration?
+  /// The key the store is encrypted with (`--key-fd`, `--key-file`); nil for a plain store.
+  public var storeKey: StoreKey?
+
+  /// How every connection of this process opens the store; `synchronousFull` overrides the
+  /// durability (a connection whose commits need no fsync of their own).
+  func storeOptions(synchronousFull: Bool? = nil) -> Store.Options {
+    Store.Options(
+      synchronousFull: synchronousFull ?? (durability == .full),
+      busyTimeoutMilliseconds: busyTimeoutMilliseconds, maxPages: maxStorePages, key: storeKey)
+  }
 
   public static let defaultMaxMessageBytes = 16 << 20
 

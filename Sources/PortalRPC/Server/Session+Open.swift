@@ -15,10 +15,7 @@ extension Session {
     let clock = Clock.clinic(
       fixed: configuration.fixedClock, start: configuration.clockStart,
       timeZone: configuration.timeZone, file: configuration.clockFile)
-    let options = Store.Options(
-      synchronousFull: configuration.durability == .full,
-      busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
-      maxPages: configuration.maxStorePages)
+    let options = configuration.storeOptions()
     let open = {
       try Store(directory: configuration.dataDirectory, options: options, now: clock.now())
     }
@@ -28,7 +25,8 @@ extension Session {
       // A store on a read-only medium is still served: reads work, writes are refused (-32005)
       // until the directory is writable again.
       store = try Store(
-        inspecting: directory, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+        inspecting: directory, key: options.key,
+        busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
       guard try store.schemaVersion() == Migrations.latestVersion else {
         throw StorageError.unusable(
           "the store is read-only and from another version of portal-rpc, so it cannot be upgraded")

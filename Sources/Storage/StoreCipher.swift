@@ -1,0 +1,13 @@
+/// How SQLCipher encrypts a store: chosen by measurement (`portal-bench encryption`) and the
+/// same for every connection, since a file opens only with the settings it was written with.
+///
+/// The key is raw (no passphrase derivation runs). Pages are AES-256-CBC with a per-page HMAC.
+enum StoreCipher {
+  /// Run on every keyed connection right after the key, before the first read.
+  /// (SQLCipher resets its log level when keyed, so the level is set after the key; left on, it
+  /// writes its own lines to stderr when a page fails its check.)
+  static let settings = """
+    PRAGMA cipher_log_level = NONE;
+    PRAGMA cipher_memory_security = OFF;
+    """
+}
