@@ -15,30 +15,43 @@ public enum PortalCommand {
   public static let usageErrorStatus: Int32 = 2
   public static let unusableDataStatus: Int32 = 3
 
-  public static func main(arguments: [String], environment: (String) -> String?) -> Int32 {
+  /// Runs the command line `arguments` (the program name first). `environment` looks a variable
+  /// up; `environmentNames` lists every variable set, so that a misspelt `PORTAL_*` one is
+  /// refused rather than ignored.
+  public static func main(
+    arguments: [String], environment: (String) -> String?, environmentNames: [String] = []
+  ) -> Int32 {
     if arguments.count > 1, arguments[1] == "users" {
       if arguments.contains("--help") || arguments.contains("-h") {
         printOut(UsersCommand.usage + "\n")
         return 0
       }
       do {
-        let users = try UsersCommand.parse(Array(arguments.dropFirst(2)))
+        var users = try UsersCommand.parse(Array(arguments.dropFirst(2)))
+        // The data directory the server would serve: the file's or the environment's.
+        if users.dataDirectory == nil {
+          users.dataDirectory =
+            try Configuration.resolve(
+              arguments: [], environment: environment, environmentNames: environmentNames,
+              checksProfile: false
+            ).options.dataDirectory
+        }
         return UsersCommand.run(users, environment: environment, clock: .system)
       } catch {
         printError("\(error.message). Run 'portal-rpc users --help' for usage.")
         return usageErrorStatus
       }
     }
-    var options: CommandLineOptions
+    let resolved: Configuration
     do {
-      options = try CommandLineOptions.parse(Array(arguments.dropFirst()))
-      if options.action == .serve {
-        try options.replica.adoptEnvironment(environment, inMemory: options.inMemory)
-      }
+      resolved = try Configuration.resolve(
+        arguments: Array(arguments.dropFirst()), environment: environment,
+        environmentNames: environmentNames)
     } catch {
       printError("\(error.message). Run 'portal-rpc --help' for usage.")
       return usageErrorStatus
     }
+    let options = resolved.options
     switch options.action {
     case .help:
       printOut(CommandLineOptions.helpText + "\n")
@@ -96,7 +109,7 @@ public enum PortalCommand {
     // PostgreSQL and that a later pull could overwrite.
     if configuration.replica == nil, session.dataSync.isReplicaStore {
       printError(
-        "the data directory is a replica of a clinic's upstream; serve it with --upstream URL (or PORTAL_UPSTREAM)"
+        "the data directory is a replica of a clinic's upstream; serve it with --upstream URL (or PORTAL_UPSTREAM, or upstream in the config file)"
       )
       return unusableDataStatus
     }
