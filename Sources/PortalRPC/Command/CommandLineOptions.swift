@@ -22,6 +22,8 @@ public struct CommandLineOptions: Sendable, Equatable {
     case encrypt
     /// `rekey`: re-encrypts the store under the new key given.
     case rekey
+    /// `config`: prints the effective configuration and where each value came from.
+    case showConfiguration
   }
 
   /// What `export` writes.
@@ -62,6 +64,8 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var key: StoreKeySource?
   /// `rekey`: where the new key comes from (`--new-key-fd` or `--new-key-file`).
   public var newKey: StoreKeySource?
+  /// `config --json`: the configuration as JSON rather than aligned text.
+  public var json = false
 
   public init() {}
 
@@ -171,6 +175,9 @@ public struct CommandLineOptions: Sendable, Equatable {
         } catch {
           throw UsageError(message: "--profile \(error.predicate)")
         }
+      case "--json":
+        try noValue()
+        scanned.options.json = true
       case "--max-store-pages":
         let text = try value()
         guard let pages = Int(text), pages >= 16 else {
@@ -223,7 +230,7 @@ public struct CommandLineOptions: Sendable, Equatable {
         else {
           throw UsageError(
             message: subcommand == nil
-              ? "unexpected argument (the commands are backup, restore, export, encrypt, rekey and users; the server takes options only)"
+              ? "unexpected argument (the commands are backup, restore, export, encrypt, rekey, users and config; the server takes options only)"
               : "unexpected argument (\(subcommand!) takes \(["backup", "restore"].contains(subcommand!) ? "one path" : "no path"))"
           )
         }
@@ -297,7 +304,7 @@ public struct CommandLineOptions: Sendable, Equatable {
   /// Options that belong to one or two subcommands, and where they belong.
   private static let subcommandOptions = [
     "--force": "backup and export", "--format": "export", "--output": "export",
-    "--new-key-fd": "rekey", "--new-key-file": "rekey",
+    "--new-key-fd": "rekey", "--new-key-file": "rekey", "--json": "config",
   ]
 
   /// The options each subcommand takes (besides `--help`): its own, and where the configuration
@@ -320,6 +327,8 @@ public struct CommandLineOptions: Sendable, Equatable {
         "--data-dir", "--busy-timeout-ms", "--key-fd", "--key-file", "--new-key-fd",
         "--new-key-file",
       ],
+      // `config` shows what the server would run with, so it takes every setting's flag.
+      "config": Set(Setting.all.map(\.flag)).union(["--json"]),
     ]
     return commands.mapValues { $0.union(["--config", "--profile"]) }
   }()
@@ -350,6 +359,8 @@ public struct CommandLineOptions: Sendable, Equatable {
           message: "encrypt needs the key to encrypt with: --key-fd N or --key-file PATH")
       }
       action = .encrypt
+    case "config":
+      action = .showConfiguration
     case "rekey":
       guard key != nil, newKey != nil else {
         throw UsageError(

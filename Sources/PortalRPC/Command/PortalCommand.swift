@@ -66,6 +66,9 @@ public enum PortalCommand {
       return 0
     case .check:
       return check(options, environment: environment)
+    case .showConfiguration:
+      printOut(ConfigCommand.render(resolved, environment: environment))
+      return 0
     case .backup, .restore, .export, .encrypt, .rekey:
       return maintain(options, environment: environment)
     case .serve:

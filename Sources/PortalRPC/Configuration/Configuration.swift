@@ -134,10 +134,11 @@ public struct Configuration: Sendable {
     }
   }
 
-  /// Only the server takes an upstream from the file or the environment; `--check` and the
-  /// commands take `--upstream` alone. A replica's tuning flags need an upstream from somewhere.
+  /// Only the server (and `config`, which shows the server's configuration) takes an upstream
+  /// from the file or the environment; `--check` and the commands take `--upstream` alone. A
+  /// replica's tuning flags need an upstream from somewhere.
   private mutating func settleUpstream(_ scanned: CommandLineOptions.Scanned) throws(UsageError) {
-    let serves = options.action == .serve
+    let serves = options.action == .serve || options.action == .showConfiguration
     let source = source(of: "upstream")
     if options.replica.upstream != nil, source != .flag("--upstream") {
       guard serves else {
