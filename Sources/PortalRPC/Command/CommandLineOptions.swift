@@ -383,13 +383,16 @@ public struct CommandLineOptions: Sendable, Equatable {
   public static let helpText = """
     portal-rpc: the PortalRPC data backend, speaking JSON-RPC 2.0 on stdin/stdout.
 
-    Usage: portal-rpc [--data-dir DIR | --in-memory] [--demo] [--log-level LEVEL]
+    Usage: portal-rpc [--config PATH] [--profile production|development]
+                      [--data-dir DIR | --in-memory] [--demo] [--log-level LEVEL]
                       [--max-message-bytes N] [--durability full|normal]
                       [--busy-timeout-ms N] [--timezone ZONE]
                       [--auth auto|required|off] [--idle-timeout DURATION]
+                      [--key-fd N | --key-file PATH]
                       [--upstream URL [--upstream-password-fd N] [--retry-attempts N]
                        [--retry-base-ms N] [--retry-cap-ms N] [--realtime on|off]
                        [--offline on|off] [--client-name NAME]]
+           portal-rpc config [--json] [--config PATH] [--profile P] [any option above]
            portal-rpc --check [--data-dir DIR] [--timezone ZONE]
                       [--upstream URL [--upstream-password-fd N]]
            portal-rpc backup DEST [--data-dir DIR] [--force]
@@ -402,7 +405,19 @@ public struct CommandLineOptions: Sendable, Equatable {
     One JSON-RPC message (or batch) per line on stdin; one response per line on stdout; logs on
     stderr. Send initialize first, shutdown and exit (or close stdin) last.
 
+    Settings come from, lowest first: built-in defaults, a profile, the config file, PORTAL_*
+    environment variables (PORTAL_DURABILITY for --durability, and so on) and flags.
+    portal-rpc config shows each value and where it came from; docs/configuration.md lists
+    them all.
+
     Options:
+      --config PATH             The config file, a JSON object of settings (default
+                                $XDG_CONFIG_HOME/portal-rpc/config.json, else
+                                ~/.config/portal-rpc/config.json; also $PORTAL_CONFIG).
+      --profile NAME            production: durability full, auth required, realtime and offline
+                                on, 3 retries; refuses to start without a key or with auth off.
+                                development: debug logs, realtime and offline off, 1 retry.
+                                Also $PORTAL_PROFILE or "profile" in the config file.
       --data-dir DIR            Where the data lives (created if missing). Default: $PORTAL_DATA_DIR,
                                 else $XDG_DATA_HOME/portal-rpc, else ~/.local/share/portal-rpc.
       --in-memory               Keep nothing on disk.
@@ -421,6 +436,9 @@ public struct CommandLineOptions: Sendable, Equatable {
                                 off: never (a warning on every start; requests still audited).
       --idle-timeout DURATION   Sign a session out after this long without a request (default
                                 15m; e.g. 900s, 15m, 1h), with an auth/expired notification.
+      --key-fd N                Read the store's key from descriptor N (3 or more).
+      --key-file PATH           Read the store's key from PATH (also $PORTAL_KEY_FILE). The key
+                                itself is never an argument or an environment variable.
       --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests);
                                 start:TIME starts the clock at TIME and lets it run;
                                 file:PATH reads the time from PATH at every look (tests).
@@ -452,6 +470,8 @@ public struct CommandLineOptions: Sendable, Equatable {
                                 the data directory's last path component, e.g. desk1/ws1.
 
     Commands (each works while other processes serve the same data directory, except restore):
+      config                    Print every setting, its value and its source (default, profile,
+                                file, env, flag), secrets as <redacted>; --json for JSON.
       backup DEST               Copy the store, as of one moment, to DEST (a file, or an existing
                                 directory to hold portal.db), mode 0600; the copy must pass the
                                 --check checks before it is moved into place. --force replaces
@@ -464,7 +484,8 @@ public struct CommandLineOptions: Sendable, Equatable {
                                 then each other type, by id), to stdout or --output FILE (mode
                                 0600; --force replaces it). Progress, as counts only, on stderr.
 
-    Exit status: 0 after shutdown/exit, end of input or SIGTERM, 2 for a bad command line,
+    Exit status: 0 after shutdown/exit, end of input or SIGTERM, 2 for a bad command line or
+    configuration (one line naming the setting and where it came from),
     3 when the data directory or its store cannot be used; --check: 0 sound, 1 problems
     found (a damaged store, or another program's file, too), 3 no store to check.
     backup, restore, export: 0 done; 1 the copy or the backup failed the checks (nothing was
