@@ -201,6 +201,15 @@ struct ConfigurationTests {
         "profile from PORTAL_PROFILE must be production or development"
       ),
       (nil, [:], ["--profile", "staging"], "--profile must be production or development"),
+      // A lower layer's mistake is refused even when a higher layer gives the value.
+      (
+        #"{"profile": "staging"}"#, [:], ["--profile", "development"],
+        #"profile from config file {file} must be "production" or "development""#
+      ),
+      (
+        nil, ["PORTAL_DURABILITY": "sometimes"], ["--durability", "full"],
+        "durability from PORTAL_DURABILITY must be full or normal"
+      ),
       (
         nil, ["PORTAL_IDLE_TIMEOUT": "forever"], [],
         "idleTimeout from PORTAL_IDLE_TIMEOUT must be a duration from 1s to 24h, e.g. 900s, 15m or 1h"

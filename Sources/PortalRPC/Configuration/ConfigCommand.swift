@@ -62,15 +62,13 @@ enum ConfigCommand {
     for setting in Setting.all {
       var value = setting.show(options)
       var unset = "(\(setting.unsetText))"
-      if setting.key == "dataDir", value == .null, !options.inMemory {
+      if setting.key == "dataDir", value == .null {
         // The default depends on the environment: show the directory it names.
-        if let path = try? DataDirectory.resolve(explicit: nil, environment: environment) {
+        if options.inMemory {
+          unset = "(none: in memory)"
+        } else if let path = try? DataDirectory.resolve(explicit: nil, environment: environment) {
           value = .string(path)
-        } else {
-          unset = "(none: no HOME)"
         }
-      } else if setting.key == "dataDir", options.inMemory {
-        unset = "(none: in memory)"
       }
       if setting.isSecret, value != .null { value = .string(redacted) }
       let text: String

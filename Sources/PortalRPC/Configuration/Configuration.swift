@@ -88,22 +88,28 @@ public struct Configuration: Sendable {
     return file
   }
 
-  /// The profile: `--profile`, else `PORTAL_PROFILE`, else the config file's `profile`.
+  /// The profile: `--profile`, else `PORTAL_PROFILE`, else the config file's `profile`. Each is
+  /// checked even when a higher one wins, as a setting's value is.
   private mutating func chooseProfile(
     _ scanned: CommandLineOptions.Scanned, file: ConfigFile?,
     environment: (String) -> String?
   ) throws(UsageError) {
     let variable = ConfigEnvironment.profileVariable
-    if let profile = scanned.profile {
-      (self.profile, profileSource) = (profile, .flag("--profile"))
-    } else if let text = ConfigEnvironment.value(variable, in: environment) {
+    var fromEnvironment: Profile?
+    if let text = ConfigEnvironment.value(variable, in: environment) {
       do {
-        (profile, profileSource) = (try Profile.named(text), .environment(variable))
+        fromEnvironment = try Profile.named(text)
       } catch {
         throw UsageError(message: "profile from \(variable) \(error.predicate)")
       }
-    } else if let file, let profile = try file.profile() {
-      (self.profile, profileSource) = (profile, .file(file.path))
+    }
+    let fromFile = try file?.profile()
+    if let profile = scanned.profile {
+      (self.profile, profileSource) = (profile, .flag("--profile"))
+    } else if let fromEnvironment {
+      (profile, profileSource) = (fromEnvironment, .environment(variable))
+    } else if let fromFile, let file {
+      (profile, profileSource) = (fromFile, .file(file.path))
     }
   }
 

@@ -8,7 +8,7 @@ extension Setting {
   static let all: [Setting] = [
     Setting(
       "dataDir", flag: "--data-dir", variable: "PORTAL_DATA_DIR", kind: .path,
-      excludes: ["inMemory"], unsetText: "$XDG_DATA_HOME/portal-rpc",
+      excludes: ["inMemory"], unsetText: "none: no HOME",
       apply: { text, options throws(Problem) in
         guard !text.isEmpty else { throw Problem("needs a path") }
         options.dataDirectory = text
