@@ -59,14 +59,17 @@ struct CommandLineTests {
   @Test("the data directory comes from the flag, then the environment")
   func dataDirectory() throws {
     let env: [String: String] = ["PORTAL_DATA_DIR": "/a", "XDG_DATA_HOME": "/b", "HOME": "/c"]
-    #expect(try DataDirectory.resolve(explicit: "/x") { env[$0] } == "/x")
-    #expect(try DataDirectory.resolve(explicit: nil) { env[$0] } == "/a")
-    #expect(
-      try DataDirectory.resolve(explicit: nil) { $0 == "PORTAL_DATA_DIR" ? nil : env[$0] }
-        == "/b/portal-rpc")
-    #expect(
-      try DataDirectory.resolve(explicit: nil) { $0 == "HOME" ? "/c" : nil }
-        == "/c/.local/share/portal-rpc")
+    func directory(_ arguments: [String], _ lookup: @escaping (String) -> String?) throws
+      -> String
+    {
+      let configured = try Configuration.resolve(arguments: arguments, environment: lookup)
+      return try DataDirectory.resolve(
+        explicit: configured.options.dataDirectory, environment: lookup)
+    }
+    #expect(try directory(["--data-dir", "/x"]) { env[$0] } == "/x")
+    #expect(try directory([]) { env[$0] } == "/a")
+    #expect(try directory([]) { $0 == "PORTAL_DATA_DIR" ? nil : env[$0] } == "/b/portal-rpc")
+    #expect(try directory([]) { $0 == "HOME" ? "/c" : nil } == "/c/.local/share/portal-rpc")
   }
 }
 

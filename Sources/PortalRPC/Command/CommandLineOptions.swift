@@ -22,6 +22,8 @@ public struct CommandLineOptions: Sendable, Equatable {
     case encrypt
     /// `rekey`: re-encrypts the store under the new key given.
     case rekey
+    /// `config`: prints the effective configuration and where each value came from.
+    case showConfiguration
   }
 
   /// What `export` writes.
@@ -62,6 +64,8 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var key: StoreKeySource?
   /// `rekey`: where the new key comes from (`--new-key-fd` or `--new-key-file`).
   public var newKey: StoreKeySource?
+  /// `config --json`: the configuration as JSON rather than aligned text.
+  public var json = false
 
   public init() {}
 
@@ -70,18 +74,45 @@ public struct CommandLineOptions: Sendable, Equatable {
     public let message: String
   }
 
-  /// Parses `arguments` (without the program name). Accepts `--name value` and `--name=value`;
-  /// refuses an option given twice and two actions at once.
+  /// Parses `arguments` (without the program name) over the built-in defaults, without the
+  /// environment or a config file (`Configuration.resolve` adds those). Accepts `--name value`
+  /// and `--name=value`; refuses an option given twice and two actions at once.
   public static func parse(_ arguments: [String]) throws(UsageError) -> CommandLineOptions {
+    try Configuration.resolve(arguments: arguments, environment: { _ in nil }).options
+  }
+
+  /// The command line read once: the action and the command's own flags in `options`, and the
+  /// settings it gives, in order, for `Configuration` to lay over the other layers.
+  struct Scanned {
     var options = CommandLineOptions()
+    /// The flags of `Setting.all` that were given, each value already checked.
+    var assignments: [Setting.Assignment] = []
+    /// `--config PATH`.
+    var configFile: String?
+    /// `--profile`.
+    var profile: Profile?
+    var subcommand: String?
+    var operand: String?
+    /// Every flag given, in order.
+    var given: [String] = []
+
+    /// Whether the action reads the environment and the config file (`--help`, `--version` and
+    /// `--openrpc` do not, so a broken configuration never hides them).
+    var readsConfiguration: Bool {
+      ![.help, .version, .printOpenRPC].contains(options.action)
+    }
+  }
+
+  /// Reads the flags, the action and the operand; checks each setting's value where it stands,
+  /// so the first mistake on the line is the one reported.
+  static func scan(_ arguments: [String]) throws(UsageError) -> Scanned {
+    var scanned = Scanned()
     var remaining = arguments[...]
     var seen: Set<String> = []
     var actionFlag: String?
-    var subcommand: String?
-    var operand: String?
-    var given: [String] = []
+    var checked = CommandLineOptions()
     if let first = remaining.first, Self.optionsBySubcommand.keys.contains(first) {
-      subcommand = remaining.popFirst()
+      scanned.subcommand = remaining.popFirst()
     }
     while let argument = remaining.popFirst() {
       var name = argument
@@ -99,7 +130,7 @@ public struct CommandLineOptions: Sendable, Equatable {
           throw UsageError(message: "\(actionFlag) and \(name) cannot be used together")
         }
         actionFlag = name
-        options.action = action
+        scanned.options.action = action
       }
       func value() throws(UsageError) -> String {
         if let inlineValue { return inlineValue }
@@ -111,75 +142,54 @@ public struct CommandLineOptions: Sendable, Equatable {
       func noValue() throws(UsageError) {
         if inlineValue != nil { throw UsageError(message: "\(name) takes no value") }
       }
-      if argument.hasPrefix("-") { given.append(name) }
+      if argument.hasPrefix("-") { scanned.given.append(name) }
+      if let setting = Setting.byFlag[name] {
+        let text: String
+        if setting.kind == .presence {
+          try noValue()
+          text = ""
+        } else {
+          text = try value()
+        }
+        do {
+          try setting.apply(text, &checked)
+        } catch {
+          throw UsageError(message: setting.message(error, from: .flag(name)))
+        }
+        scanned.assignments.append(.init(setting: setting, text: text, source: .flag(name)))
+        continue
+      }
       switch name {
       case "--help", "-h": try act(.help)
       case "--version": try act(.version)
       case "--openrpc": try act(.printOpenRPC)
       case "--check": try act(.check)
-      case "--data-dir":
-        let directory = try value()
-        guard !directory.isEmpty else { throw UsageError(message: "--data-dir needs a path") }
-        options.dataDirectory = directory
-      case "--in-memory":
+      case "--config":
+        let path = try value()
+        guard !path.isEmpty else { throw UsageError(message: "--config needs a path") }
+        scanned.configFile = path
+      case "--profile":
+        let text = try value()
+        do {
+          scanned.profile = try Profile.named(text)
+        } catch {
+          throw UsageError(message: "--profile \(error.predicate)")
+        }
+      case "--json":
         try noValue()
-        options.inMemory = true
-      case "--demo":
-        try noValue()
-        options.demo = true
-      case "--log-level":
-        let text = try value()
-        guard let level = LogLevel(name: text) else {
-          throw UsageError(message: "--log-level must be one of error, warn, info, debug")
-        }
-        options.logLevel = level
-      case "--max-message-bytes":
-        let text = try value()
-        guard let bytes = Int(text), bytes >= 64, bytes <= 1 << 30 else {
-          throw UsageError(
-            message: "--max-message-bytes must be a whole number of bytes from 64 to 1073741824")
-        }
-        options.maxMessageBytes = bytes
-      case "--durability":
-        let text = try value()
-        guard let durability = ServerConfiguration.Durability(rawValue: text) else {
-          throw UsageError(message: "--durability must be full or normal")
-        }
-        options.durability = durability
-      case "--busy-timeout-ms":
-        let text = try value()
-        guard let milliseconds = Int32(text), milliseconds >= 0, milliseconds <= 600_000 else {
-          throw UsageError(
-            message: "--busy-timeout-ms must be a whole number of milliseconds up to 600000")
-        }
-        options.busyTimeoutMilliseconds = milliseconds
+        scanned.options.json = true
       case "--max-store-pages":
         let text = try value()
         guard let pages = Int(text), pages >= 16 else {
           throw UsageError(message: "--max-store-pages must be a whole number of at least 16")
         }
-        options.maxStorePages = pages
-      case "--auth":
-        let text = try value()
-        guard let mode = AuthMode(rawValue: text) else {
-          throw UsageError(message: "--auth must be auto, required or off")
-        }
-        options.authMode = mode
-      case "--idle-timeout":
-        let text = try value()
-        guard let milliseconds = Self.duration(text), milliseconds >= 1000,
-          milliseconds <= 24 * 3_600_000
-        else {
-          throw UsageError(
-            message: "--idle-timeout must be a duration from 1s to 24h, e.g. 900s, 15m or 1h")
-        }
-        options.idleTimeoutMilliseconds = milliseconds
+        scanned.options.maxStorePages = pages
       case "--clock":
         let text = try value()
         let mode = text.prefix { $0 != ":" }
         let time = String(text.dropFirst(mode.count + 1))
         if mode == "file", !time.isEmpty {
-          options.clockFile = time
+          scanned.options.clockFile = time
           continue
         }
         guard mode == "fixed" || mode == "start", Timestamp(time) != nil else {
@@ -188,68 +198,66 @@ public struct CommandLineOptions: Sendable, Equatable {
               "--clock must be fixed:<ISO 8601 time with zone> or start:<time>, e.g. fixed:2026-01-31T09:15:00.000Z"
           )
         }
-        if mode == "fixed" { options.fixedClock = time } else { options.clockStart = time }
-      case "--timezone":
-        let text = try value()
-        guard ClinicTimeZone.isKnown(text) else {
-          throw UsageError(
-            message:
-              "--timezone must name a time zone such as Europe/Berlin, America/New_York or UTC")
+        if mode == "fixed" {
+          scanned.options.fixedClock = time
+        } else {
+          scanned.options.clockStart = time
         }
-        options.timeZone = text
       case "--force":
         try noValue()
-        options.force = true
+        scanned.options.force = true
       case "--format":
         let text = try value()
         guard let format = ExportFormat(rawValue: text) else {
           throw UsageError(message: "--format must be jsonl (the one export format so far)")
         }
-        options.exportFormat = format
+        scanned.options.exportFormat = format
       case "--output":
         let file = try value()
         guard !file.isEmpty else { throw UsageError(message: "--output needs a file path") }
-        options.outputFile = file
-      case "--key-fd", "--key-file", "--new-key-fd", "--new-key-file":
+        scanned.options.outputFile = file
+      case "--new-key-fd", "--new-key-file":
         let source = try StoreKeySource.parse(flag: name, value: try value())
-        let isNew = name.hasPrefix("--new-")
-        if (isNew ? options.newKey : options.key) != nil {
-          let pair = isNew ? "--new-key-fd and --new-key-file" : "--key-fd and --key-file"
-          throw UsageError(message: "\(pair) cannot be used together")
+        if scanned.options.newKey != nil {
+          throw UsageError(message: "--new-key-fd and --new-key-file cannot be used together")
         }
-        if isNew { options.newKey = source } else { options.key = source }
-      case _ where ReplicaOptions.flags.contains(name):
-        try options.replica.parse(name, try value())
+        scanned.options.newKey = source
       default:
         guard !argument.hasPrefix("-") else { throw UsageError(message: "unknown option \(name)") }
-        guard subcommand == "backup" || subcommand == "restore", operand == nil, !argument.isEmpty
+        let subcommand = scanned.subcommand
+        guard subcommand == "backup" || subcommand == "restore", scanned.operand == nil,
+          !argument.isEmpty
         else {
           throw UsageError(
             message: subcommand == nil
-              ? "unexpected argument (the commands are backup, restore, export, encrypt, rekey and users; the server takes options only)"
+              ? "unexpected argument (the commands are backup, restore, export, encrypt, rekey, users and config; the server takes options only)"
               : "unexpected argument (\(subcommand!) takes \(["backup", "restore"].contains(subcommand!) ? "one path" : "no path"))"
           )
         }
-        operand = argument
+        scanned.operand = argument
       }
     }
-    if options.inMemory && options.dataDirectory != nil {
-      throw UsageError(message: "--data-dir and --in-memory cannot be used together")
-    }
-    if options.action == .check && options.inMemory {
+    return scanned
+  }
+
+  /// Checks, once every layer is applied, what holds across settings and the action, and sets a
+  /// subcommand's action. `source` says where a setting's value came from.
+  mutating func settle(_ scanned: Scanned, source: (String) -> SettingSource) throws(UsageError) {
+    let given = scanned.given
+    if action == .check && inMemory {
       throw UsageError(message: "--check needs a data directory; --in-memory has nothing to check")
     }
-    if options.action == .check && options.demo {
+    if action == .check && demo {
       throw UsageError(message: "--check never changes the store, so --demo cannot be used with it")
     }
-    let replicaFlags = given.filter(ReplicaOptions.flags.contains)
-    if let flag = replicaFlags.first, options.inMemory {
+    let replicaFlags = given.filter(Setting.replicaFlags.contains)
+    if let flag = replicaFlags.first, inMemory {
       throw UsageError(
         message:
           "\(flag) cannot be used with --in-memory: a replica keeps its data in a data directory")
     }
     // --check compares a replica with its upstream, so it takes where that is.
-    if options.action == .check,
+    if action == .check,
       let flag = replicaFlags.first(where: {
         !["--upstream", "--upstream-password-fd"].contains($0)
       })
@@ -257,14 +265,21 @@ public struct CommandLineOptions: Sendable, Equatable {
       throw UsageError(
         message: "--check does not take \(flag); it takes only --upstream and its password")
     }
-    try options.replica.settle()
-    if let subcommand {
-      try options.settle(subcommand, operand: operand, given: given)
+    if replica.retryCapMilliseconds < replica.retryBaseMilliseconds {
+      func named(_ key: String) -> String {
+        let setting = Setting.byKey[key]!
+        let from = source(key)
+        return from == .builtIn ? setting.flag : setting.subject(from: from)
+      }
+      throw UsageError(
+        message: "\(named("retryCapMs")) must be at least \(named("retryBaseMs"))")
+    }
+    if let subcommand = scanned.subcommand {
+      try settle(subcommand, operand: scanned.operand, given: given)
     } else if let misplaced = given.first(where: Self.subcommandOptions.keys.contains) {
       throw UsageError(
         message: "\(misplaced) is used only by \(Self.subcommandOptions[misplaced]!)")
     }
-    return options
   }
 
   /// Milliseconds in `text`: a whole number with `ms`, `s` (also without a unit), `m` or `h`.
@@ -277,31 +292,46 @@ public struct CommandLineOptions: Sendable, Equatable {
     return Int64(text).flatMap { $0 >= 0 && $0 < Int64.max / 1000 ? $0 * 1000 : nil }
   }
 
+  /// `milliseconds` in the largest unit `duration` reads back exactly: `15m`, `90s`, `1500ms`.
+  static func durationText(_ milliseconds: Int64) -> String {
+    for (suffix, scale) in [("h", Int64(3_600_000)), ("m", 60_000), ("s", 1000)]
+    where milliseconds % scale == 0 && milliseconds > 0 {
+      return "\(milliseconds / scale)\(suffix)"
+    }
+    return "\(milliseconds)ms"
+  }
+
   /// Options that belong to one or two subcommands, and where they belong.
   private static let subcommandOptions = [
     "--force": "backup and export", "--format": "export", "--output": "export",
-    "--new-key-fd": "rekey", "--new-key-file": "rekey",
+    "--new-key-fd": "rekey", "--new-key-file": "rekey", "--json": "config",
   ]
 
-  /// The options each subcommand takes (besides `--help`).
-  private static let optionsBySubcommand: [String: Set<String>] = [
-    "backup": [
-      "--data-dir", "--force", "--busy-timeout-ms", "--clock", "--timezone", "--key-fd",
-      "--key-file",
-    ],
-    "restore": [
-      "--data-dir", "--busy-timeout-ms", "--clock", "--timezone", "--key-fd", "--key-file",
-    ],
-    "export": [
-      "--data-dir", "--format", "--output", "--force", "--busy-timeout-ms", "--key-fd",
-      "--key-file",
-    ],
-    "encrypt": ["--data-dir", "--busy-timeout-ms", "--key-fd", "--key-file"],
-    "rekey": [
-      "--data-dir", "--busy-timeout-ms", "--key-fd", "--key-file", "--new-key-fd",
-      "--new-key-file",
-    ],
-  ]
+  /// The options each subcommand takes (besides `--help`): its own, and where the configuration
+  /// comes from.
+  private static let optionsBySubcommand: [String: Set<String>] = {
+    let commands: [String: Set<String>] = [
+      "backup": [
+        "--data-dir", "--force", "--busy-timeout-ms", "--clock", "--timezone", "--key-fd",
+        "--key-file",
+      ],
+      "restore": [
+        "--data-dir", "--busy-timeout-ms", "--clock", "--timezone", "--key-fd", "--key-file",
+      ],
+      "export": [
+        "--data-dir", "--format", "--output", "--force", "--busy-timeout-ms", "--key-fd",
+        "--key-file",
+      ],
+      "encrypt": ["--data-dir", "--busy-timeout-ms", "--key-fd", "--key-file"],
+      "rekey": [
+        "--data-dir", "--busy-timeout-ms", "--key-fd", "--key-file", "--new-key-fd",
+        "--new-key-file",
+      ],
+      // `config` shows what the server would run with, so it takes every setting's flag.
+      "config": Set(Setting.all.map(\.flag)).union(["--json"]),
+    ]
+    return commands.mapValues { $0.union(["--config", "--profile"]) }
+  }()
 
   /// Sets the action of `subcommand` and checks that it got what it needs and nothing else.
   private mutating func settle(_ subcommand: String, operand: String?, given: [String])
@@ -329,6 +359,8 @@ public struct CommandLineOptions: Sendable, Equatable {
           message: "encrypt needs the key to encrypt with: --key-fd N or --key-file PATH")
       }
       action = .encrypt
+    case "config":
+      action = .showConfiguration
     case "rekey":
       guard key != nil, newKey != nil else {
         throw UsageError(
@@ -351,13 +383,16 @@ public struct CommandLineOptions: Sendable, Equatable {
   public static let helpText = """
     portal-rpc: the PortalRPC data backend, speaking JSON-RPC 2.0 on stdin/stdout.
 
-    Usage: portal-rpc [--data-dir DIR | --in-memory] [--demo] [--log-level LEVEL]
+    Usage: portal-rpc [--config PATH] [--profile production|development]
+                      [--data-dir DIR | --in-memory] [--demo] [--log-level LEVEL]
                       [--max-message-bytes N] [--durability full|normal]
                       [--busy-timeout-ms N] [--timezone ZONE]
                       [--auth auto|required|off] [--idle-timeout DURATION]
+                      [--key-fd N | --key-file PATH]
                       [--upstream URL [--upstream-password-fd N] [--retry-attempts N]
                        [--retry-base-ms N] [--retry-cap-ms N] [--realtime on|off]
                        [--offline on|off] [--client-name NAME]]
+           portal-rpc config [--json] [--config PATH] [--profile P] [any option above]
            portal-rpc --check [--data-dir DIR] [--timezone ZONE]
                       [--upstream URL [--upstream-password-fd N]]
            portal-rpc backup DEST [--data-dir DIR] [--force]
@@ -370,7 +405,19 @@ public struct CommandLineOptions: Sendable, Equatable {
     One JSON-RPC message (or batch) per line on stdin; one response per line on stdout; logs on
     stderr. Send initialize first, shutdown and exit (or close stdin) last.
 
+    Settings come from, lowest first: built-in defaults, a profile, the config file, PORTAL_*
+    environment variables (PORTAL_DURABILITY for --durability, and so on) and flags.
+    portal-rpc config shows each value and where it came from; docs/configuration.md lists
+    them all.
+
     Options:
+      --config PATH             The config file, a JSON object of settings (default
+                                $XDG_CONFIG_HOME/portal-rpc/config.json, else
+                                ~/.config/portal-rpc/config.json; also $PORTAL_CONFIG).
+      --profile NAME            production: durability full, auth required, realtime and offline
+                                on, 3 retries; refuses to start without a key or with auth off.
+                                development: debug logs, realtime and offline off, 1 retry.
+                                Also $PORTAL_PROFILE or "profile" in the config file.
       --data-dir DIR            Where the data lives (created if missing). Default: $PORTAL_DATA_DIR,
                                 else $XDG_DATA_HOME/portal-rpc, else ~/.local/share/portal-rpc.
       --in-memory               Keep nothing on disk.
@@ -389,6 +436,9 @@ public struct CommandLineOptions: Sendable, Equatable {
                                 off: never (a warning on every start; requests still audited).
       --idle-timeout DURATION   Sign a session out after this long without a request (default
                                 15m; e.g. 900s, 15m, 1h), with an auth/expired notification.
+      --key-fd N                Read the store's key from descriptor N (3 or more).
+      --key-file PATH           Read the store's key from PATH (also $PORTAL_KEY_FILE). The key
+                                itself is never an argument or an environment variable.
       --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests);
                                 start:TIME starts the clock at TIME and lets it run;
                                 file:PATH reads the time from PATH at every look (tests).
@@ -420,6 +470,8 @@ public struct CommandLineOptions: Sendable, Equatable {
                                 the data directory's last path component, e.g. desk1/ws1.
 
     Commands (each works while other processes serve the same data directory, except restore):
+      config                    Print every setting, its value and its source (default, profile,
+                                file, env, flag), secrets as <redacted>; --json for JSON.
       backup DEST               Copy the store, as of one moment, to DEST (a file, or an existing
                                 directory to hold portal.db), mode 0600; the copy must pass the
                                 --check checks before it is moved into place. --force replaces
@@ -432,7 +484,8 @@ public struct CommandLineOptions: Sendable, Equatable {
                                 then each other type, by id), to stdout or --output FILE (mode
                                 0600; --force replaces it). Progress, as counts only, on stderr.
 
-    Exit status: 0 after shutdown/exit, end of input or SIGTERM, 2 for a bad command line,
+    Exit status: 0 after shutdown/exit, end of input or SIGTERM, 2 for a bad command line or
+    configuration (one line naming the setting and where it came from),
     3 when the data directory or its store cannot be used; --check: 0 sound, 1 problems
     found (a damaged store, or another program's file, too), 3 no store to check.
     backup, restore, export: 0 done; 1 the copy or the backup failed the checks (nothing was

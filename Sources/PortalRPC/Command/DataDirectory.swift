@@ -4,20 +4,21 @@
   internal import Darwin
 #endif
 
-/// Finds, creates and checks the data directory: `--data-dir`, else `$PORTAL_DATA_DIR`, else
-/// `$XDG_DATA_HOME/portal-rpc`, else `~/.local/share/portal-rpc`.
+/// Finds, creates and checks the data directory: the configured one (`--data-dir`,
+/// `PORTAL_DATA_DIR` or `dataDir` in the config file), else `$XDG_DATA_HOME/portal-rpc`, else
+/// `~/.local/share/portal-rpc`.
 public enum DataDirectory {
   /// Why a data directory cannot be used: one line a person can act on; the process exits 3.
   public struct Unusable: Error, Equatable, Sendable {
     public let message: String
   }
 
-  /// The directory the options and environment name, before it is checked.
+  /// The directory the configuration names (`explicit`), else the default the environment
+  /// gives, before it is checked.
   public static func resolve(
     explicit: String?, environment: (String) -> String?
   ) throws(Unusable) -> String {
     if let explicit { return explicit }
-    if let portal = environment("PORTAL_DATA_DIR"), !portal.isEmpty { return portal }
     if let xdg = environment("XDG_DATA_HOME"), !xdg.isEmpty { return xdg + "/portal-rpc" }
     if let home = environment("HOME"), !home.isEmpty { return home + "/.local/share/portal-rpc" }
     throw Unusable(

@@ -16,33 +16,49 @@ public enum PortalCommand {
   public static let usageErrorStatus: Int32 = 2
   public static let unusableDataStatus: Int32 = 3
 
-  public static func main(arguments: [String], environment: (String) -> String?) -> Int32 {
+  /// Runs the command line `arguments` (the program name first). `environment` looks a variable
+  /// up; `environmentNames` lists every variable set, so that a misspelt `PORTAL_*` one is
+  /// refused rather than ignored.
+  public static func main(
+    arguments: [String], environment: (String) -> String?, environmentNames: [String] = []
+  ) -> Int32 {
     if arguments.count > 1, arguments[1] == "users" {
       if arguments.contains("--help") || arguments.contains("-h") {
         printOut(UsersCommand.usage + "\n")
         return 0
       }
       do {
-        let users = try UsersCommand.parse(Array(arguments.dropFirst(2)))
+        var users = try UsersCommand.parse(Array(arguments.dropFirst(2)))
+        // The data directory the server would serve, and its key's source: the config file's or
+        // the environment's, unless given here.
+        if users.dataDirectory == nil || users.key == nil {
+          let configured = try Configuration.resolve(
+            arguments: [], environment: environment, environmentNames: environmentNames,
+            checksProfile: false
+          ).options
+          users.dataDirectory = users.dataDirectory ?? configured.dataDirectory
+          users.key = users.key ?? configured.key
+        }
         return UsersCommand.run(users, environment: environment, clock: .system)
       } catch {
         printError("\(error.message). Run 'portal-rpc users --help' for usage.")
         return usageErrorStatus
       }
     }
-    var options: CommandLineOptions
+    let resolved: Configuration
     do {
-      options = try CommandLineOptions.parse(Array(arguments.dropFirst()))
-      if options.action == .serve {
-        try options.replica.adoptEnvironment(environment, inMemory: options.inMemory)
-      }
+      resolved = try Configuration.resolve(
+        arguments: Array(arguments.dropFirst()), environment: environment,
+        environmentNames: environmentNames)
     } catch {
       printError("\(error.message). Run 'portal-rpc --help' for usage.")
       return usageErrorStatus
     }
+    let options = resolved.options
     var key: StoreKey?
     var newKey: StoreKey?
-    if options.key != nil || options.newKey != nil {
+    let readsKey = ![.help, .version, .printOpenRPC, .showConfiguration].contains(options.action)
+    if readsKey, options.key != nil || options.newKey != nil {
       // Before any key is in memory: no core file, and no peeking from other processes.
       ProcessHardening.apply()
       do {
@@ -71,6 +87,9 @@ public enum PortalCommand {
       return 0
     case .check:
       return check(options, key: key, environment: environment)
+    case .showConfiguration:
+      printOut(ConfigCommand.render(resolved, environment: environment))
+      return 0
     case .backup, .restore, .export, .encrypt, .rekey:
       return maintain(options, key: key, newKey: newKey, environment: environment)
     case .serve:
@@ -115,7 +134,7 @@ public enum PortalCommand {
     // PostgreSQL and that a later pull could overwrite.
     if configuration.replica == nil, session.dataSync.isReplicaStore {
       printError(
-        "the data directory is a replica of a clinic's upstream; serve it with --upstream URL (or PORTAL_UPSTREAM)"
+        "the data directory is a replica of a clinic's upstream; serve it with --upstream URL (or PORTAL_UPSTREAM, or upstream in the config file)"
       )
       return unusableDataStatus
     }

@@ -24,6 +24,16 @@ final class PortalProcess: @unchecked Sendable {
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
+  /// The test process's environment without what would configure the server behind a test's
+  /// back: no inherited `PORTAL_*` variable, and a config directory that does not exist, so a
+  /// developer's own `~/.config/portal-rpc/config.json` is never read. A test that wants either
+  /// passes it.
+  static let environment: [String: String] = {
+    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PORTAL_") }
+    environment["XDG_CONFIG_HOME"] = "/nonexistent/portal-rpc-tests"
+    return environment
+  }()
+
   let process = Process()
   private let stdinPipe = Pipe()
   private let stdoutPipe = Pipe()
@@ -48,9 +58,7 @@ final class PortalProcess: @unchecked Sendable {
       process.executableURL = Self.executableURL
       process.arguments = arguments
     }
-    if let environment {
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    }
+    process.environment = Self.environment.merging(environment ?? [:]) { $1 }
     process.standardInput = stdinPipe
     process.standardOutput = stdoutPipe
     process.standardError = stderrPipe
