@@ -1197,6 +1197,34 @@ export interface PortalMethods {
    */
   getAuditLog(query?: AuditQuery): Promise<AuditPage>;
   /**
+   * Seals a string with a key derived from the store's key; only a server holding that key opens it.
+   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
+   * @param data The string to seal.
+   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
+   */
+  encrypt(data: string, context?: string): Promise<string>;
+  /**
+   * Opens a string encrypt sealed; -32602 when it was changed or sealed elsewhere.
+   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
+   * @param encryptedData A value encrypt or encryptObject returned.
+   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
+   */
+  decrypt(encryptedData: string, context?: string): Promise<string>;
+  /**
+   * Seals any JSON value (an object, an array, a number…) with a key derived from the store's key.
+   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
+   * @param value The value to seal.
+   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
+   */
+  encryptObject(value: unknown, context?: string): Promise<string>;
+  /**
+   * Opens a value encryptObject sealed; -32602 when it was changed or sealed elsewhere.
+   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
+   * @param encryptedData A value encrypt or encryptObject returned.
+   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
+   */
+  decryptObject(encryptedData: string, context?: string): Promise<unknown>;
+  /**
    * Adds a Patient; the server assigns its id and the fields it keeps.
    * Errors: InvalidParams, NotFound, StorageUnavailable.
    * @param patient The new record, without id or meta.
@@ -1667,6 +1695,10 @@ export interface PortalParams {
   hasPermission: { permission: "patient:read" | "patient:write" | "appointment:read" | "appointment:write" | "messageThread:read" | "messageThread:write" | "prescription:read" | "prescription:write" | "document:read" | "document:write" | "carePlan:read" | "carePlan:write" | "transaction:read" | "transaction:write" | "insuranceClaim:read" | "insuranceClaim:write" | "medicalHistory:read" | "billingAmounts:read" | "audit:read" | "users:manage" | "sync:manage" };
   getUser: Record<string, never>;
   getAuditLog: { query?: AuditQuery };
+  encrypt: { data: string; context?: string };
+  decrypt: { encryptedData: string; context?: string };
+  encryptObject: { value: unknown; context?: string };
+  decryptObject: { encryptedData: string; context?: string };
   addPatient: { patient: NewPatient };
   syncPatientData: { patientId: string | number; updates: PatientUpdates; expectedVersion?: number };
   deletePatient: { patientId: string | number; cascade?: boolean };

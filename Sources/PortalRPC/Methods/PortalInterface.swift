@@ -24,7 +24,7 @@ public struct PortalInterface {
       })
     let dataSync = DataSyncMethods.specs(table: { discovery.table! })
     let sync = SyncMethods.specs(table: { discovery.table! })
-    let auth = AuthMethods.specs()
+    let auth = AuthMethods.specs() + EncryptionMethods.specs()
     for spec in lifecycle + auth + EntityKind.all.flatMap(EntityMethods.specs(for:)) + dataSync
       + sync
     {

@@ -2,6 +2,7 @@ public import DataSync
 public import Domain
 public import PortalJSON
 public import Storage
+internal import Sodium
 
 /// The state of one client connection: where it is in the lifecycle, which of its requests it has
 /// cancelled, and the services methods use. Confined to the thread that runs the server.
@@ -57,6 +58,8 @@ public final class Session {
   var cachedAuditActor: AuditEvent.Actor?
   /// The patients a feed method (`getChangesSince`) just showed, for its audit event.
   var feedTouched: RecordView.Touched?
+  /// The key `encrypt` and `encryptObject` seal with, derived from the store's key once.
+  var cachedValueSealer: SealedValue?
 
   public init(configuration: ServerConfiguration, dataSync: DataSync<Store>) {
     self.configuration = configuration

@@ -156,6 +156,26 @@ class PortalMethods(ABC):
         """
         return self.call("getAuditLog", _positional([], query))
 
+    def encrypt(self, data: str, context: str | None = None) -> str:
+        """Seals a string with a key derived from the store's key; only a server holding that key
+        opens it.
+        """
+        return self.call("encrypt", _positional([data], context))
+
+    def decrypt(self, encryptedData: str, context: str | None = None) -> str:
+        """Opens a string encrypt sealed; -32602 when it was changed or sealed elsewhere."""
+        return self.call("decrypt", _positional([encryptedData], context))
+
+    def encryptObject(self, value: Any, context: str | None = None) -> str:
+        """Seals any JSON value (an object, an array, a number…) with a key derived from the
+        store's key.
+        """
+        return self.call("encryptObject", _positional([value], context))
+
+    def decryptObject(self, encryptedData: str, context: str | None = None) -> Any:
+        """Opens a value encryptObject sealed; -32602 when it was changed or sealed elsewhere."""
+        return self.call("decryptObject", _positional([encryptedData], context))
+
     def addPatient(self, patient: NewPatient) -> Patient:
         """Adds a Patient; the server assigns its id and the fields it keeps."""
         return self.call("addPatient", [patient])
@@ -663,24 +683,24 @@ METHOD_NAMES: frozenset[str] = frozenset(
     {
         "initialize", "shutdown", "exit", "ping", "rpc.discover", "$/cancelRequest", "login",
         "logout", "refreshToken", "isAuthenticated", "hasPermission", "getUser", "getAuditLog",
-        "addPatient", "syncPatientData", "deletePatient", "getPatient", "getPatients",
-        "addAppointment", "syncAppointmentData", "deleteAppointment", "getAppointment",
-        "getAppointments", "getPatientAppointments", "addMessageThread", "syncMessageData",
-        "deleteMessageThread", "getMessageThread", "getMessageThreads", "getPatientMessages",
-        "addPrescription", "syncPrescriptionData", "deletePrescription", "getPrescription",
-        "getPrescriptions", "getPatientPrescriptions", "addDocument", "syncDocumentData",
-        "deleteDocument", "getDocument", "getDocuments", "getPatientDocuments", "addCarePlan",
-        "syncCarePlanData", "deleteCarePlan", "getCarePlan", "getCarePlans", "getPatientCarePlans",
-        "addTransaction", "syncTransactionData", "deleteTransaction", "getTransaction",
-        "getTransactions", "getPatientTransactions", "addInsuranceClaim", "syncInsuranceClaimData",
-        "deleteInsuranceClaim", "getInsuranceClaim", "getInsuranceClaims",
-        "getPatientInsuranceClaims", "updatePatientRelatedData", "updateAppointmentRelatedData",
-        "appendMessage", "transaction", "subscribeToUpdates", "unsubscribeFromUpdates",
-        "getChangesSince", "exportPatient", "isOnline", "getSyncStatus", "getSyncQueue",
-        "queueSyncOperation", "processSyncQueue", "retrySyncOperation", "discardSyncOperation",
-        "syncPatientDataWithAPI", "syncAppointmentDataWithAPI", "syncMessageDataWithAPI",
-        "syncPrescriptionDataWithAPI", "syncDocumentDataWithAPI", "syncCarePlanDataWithAPI",
-        "syncTransactionDataWithAPI", "syncInsuranceClaimDataWithAPI",
+        "encrypt", "decrypt", "encryptObject", "decryptObject", "addPatient", "syncPatientData",
+        "deletePatient", "getPatient", "getPatients", "addAppointment", "syncAppointmentData",
+        "deleteAppointment", "getAppointment", "getAppointments", "getPatientAppointments",
+        "addMessageThread", "syncMessageData", "deleteMessageThread", "getMessageThread",
+        "getMessageThreads", "getPatientMessages", "addPrescription", "syncPrescriptionData",
+        "deletePrescription", "getPrescription", "getPrescriptions", "getPatientPrescriptions",
+        "addDocument", "syncDocumentData", "deleteDocument", "getDocument", "getDocuments",
+        "getPatientDocuments", "addCarePlan", "syncCarePlanData", "deleteCarePlan", "getCarePlan",
+        "getCarePlans", "getPatientCarePlans", "addTransaction", "syncTransactionData",
+        "deleteTransaction", "getTransaction", "getTransactions", "getPatientTransactions",
+        "addInsuranceClaim", "syncInsuranceClaimData", "deleteInsuranceClaim", "getInsuranceClaim",
+        "getInsuranceClaims", "getPatientInsuranceClaims", "updatePatientRelatedData",
+        "updateAppointmentRelatedData", "appendMessage", "transaction", "subscribeToUpdates",
+        "unsubscribeFromUpdates", "getChangesSince", "exportPatient", "isOnline", "getSyncStatus",
+        "getSyncQueue", "queueSyncOperation", "processSyncQueue", "retrySyncOperation",
+        "discardSyncOperation", "syncPatientDataWithAPI", "syncAppointmentDataWithAPI",
+        "syncMessageDataWithAPI", "syncPrescriptionDataWithAPI", "syncDocumentDataWithAPI",
+        "syncCarePlanDataWithAPI", "syncTransactionDataWithAPI", "syncInsuranceClaimDataWithAPI",
     }
 )
 
@@ -702,30 +722,31 @@ FIELD_NAMES: frozenset[str] = frozenset(
         "appointment", "appointmentId", "appointments", "approvedAmount", "assignedDoctor",
         "assignedTo", "attempts", "billing", "capabilities", "carePlan", "carePlanId", "carePlans",
         "cascade", "category", "cause", "change", "changes", "claim", "claimId", "claimNumber",
-        "client", "clientInfo", "code", "condition", "conditions", "contains", "createdAt",
-        "createdBy", "credentials", "cursor", "data", "dataDir", "date", "deleted", "denialReason",
-        "description", "diagnosisCodes", "direction", "dob", "doctorId", "doctorName", "document",
-        "documentId", "documents", "done", "dosage", "dueDate", "durationMinutes", "email",
-        "emergencyContact", "endDate", "entity", "entityId", "entityType", "eq", "error", "events",
-        "expectedVersion", "expiresAt", "field", "fields", "fileName", "filter", "force",
-        "frequency", "from", "goals", "group", "gt", "gte", "hasMore", "id", "ids", "in",
-        "insurance", "insuranceClaims", "items", "lastError", "lastMessageTime", "lastPayment",
-        "lastPullAt", "lastPushAt", "lastSequence", "lastVisit", "limit", "location", "lt", "lte",
-        "medicalHistory", "medication", "medications", "memberId", "message", "messageThreads",
-        "messages", "meta", "method", "methods", "mimeType", "mode", "mutationId", "name", "ne",
-        "nextAppointment", "nextAttemptAt", "nextCursor", "nextRetryAt", "notes", "notifications",
-        "online", "operation", "operations", "origin", "outcome", "outstandingBalance",
-        "paidAmount", "params", "password", "patient", "patientEmail", "patientId", "patientIds",
-        "patientName", "paymentHistory", "pendingDocuments", "permission", "permissions",
-        "pharmacy", "phase", "phone", "prescribedBy", "prescribedDate", "prescription",
-        "prescriptionId", "prescriptions", "priority", "procedureCodes", "protocolVersion",
-        "provider", "pushed", "quantity", "query", "queueDepth", "quickStats", "reason",
-        "recentActivity", "refills", "refreshToken", "rejected", "related", "relationship",
-        "remaining", "removed", "requests", "result", "role", "route", "sender", "seq", "sequence",
-        "serverInfo", "serviceDate", "sizeBytes", "sort", "staffId", "startDate", "state", "status",
-        "subject", "submittedDate", "subscriptionId", "targetDate", "text", "thread", "threadId",
-        "time", "timestamp", "title", "to", "token", "total", "totalAppointments", "transaction",
-        "transactionId", "transactions", "type", "unreadMessages", "until", "updatedAt", "updates",
-        "uploadDate", "uploadedBy", "upstreamSequence", "user", "username", "version",
+        "client", "clientInfo", "code", "condition", "conditions", "contains", "context",
+        "createdAt", "createdBy", "credentials", "cursor", "data", "dataDir", "date", "deleted",
+        "denialReason", "description", "diagnosisCodes", "direction", "dob", "doctorId",
+        "doctorName", "document", "documentId", "documents", "done", "dosage", "dueDate",
+        "durationMinutes", "email", "emergencyContact", "encryptedData", "endDate", "entity",
+        "entityId", "entityType", "eq", "error", "events", "expectedVersion", "expiresAt", "field",
+        "fields", "fileName", "filter", "force", "frequency", "from", "goals", "group", "gt", "gte",
+        "hasMore", "id", "ids", "in", "insurance", "insuranceClaims", "items", "lastError",
+        "lastMessageTime", "lastPayment", "lastPullAt", "lastPushAt", "lastSequence", "lastVisit",
+        "limit", "location", "lt", "lte", "medicalHistory", "medication", "medications", "memberId",
+        "message", "messageThreads", "messages", "meta", "method", "methods", "mimeType", "mode",
+        "mutationId", "name", "ne", "nextAppointment", "nextAttemptAt", "nextCursor", "nextRetryAt",
+        "notes", "notifications", "online", "operation", "operations", "origin", "outcome",
+        "outstandingBalance", "paidAmount", "params", "password", "patient", "patientEmail",
+        "patientId", "patientIds", "patientName", "paymentHistory", "pendingDocuments",
+        "permission", "permissions", "pharmacy", "phase", "phone", "prescribedBy", "prescribedDate",
+        "prescription", "prescriptionId", "prescriptions", "priority", "procedureCodes",
+        "protocolVersion", "provider", "pushed", "quantity", "query", "queueDepth", "quickStats",
+        "reason", "recentActivity", "refills", "refreshToken", "rejected", "related",
+        "relationship", "remaining", "removed", "requests", "result", "role", "route", "sender",
+        "seq", "sequence", "serverInfo", "serviceDate", "sizeBytes", "sort", "staffId", "startDate",
+        "state", "status", "subject", "submittedDate", "subscriptionId", "targetDate", "text",
+        "thread", "threadId", "time", "timestamp", "title", "to", "token", "total",
+        "totalAppointments", "transaction", "transactionId", "transactions", "type",
+        "unreadMessages", "until", "updatedAt", "updates", "uploadDate", "uploadedBy",
+        "upstreamSequence", "user", "username", "value", "version",
     }
 )
