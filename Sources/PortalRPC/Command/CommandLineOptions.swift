@@ -62,6 +62,10 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var key: StoreKeySource?
   /// `rekey`: where the new key comes from (`--new-key-fd` or `--new-key-file`).
   public var newKey: StoreKeySource?
+  /// `--metrics`: whether requests and upstream calls are timed for `getMetrics`.
+  public var metrics = true
+  /// `--slow-request-ms`: at `--log-level debug`, requests that take this long are logged.
+  public var slowRequestMilliseconds = 500
 
   public init() {}
 
@@ -197,6 +201,19 @@ public struct CommandLineOptions: Sendable, Equatable {
               "--timezone must name a time zone such as Europe/Berlin, America/New_York or UTC")
         }
         options.timeZone = text
+      case "--metrics":
+        let text = try value()
+        guard text == "on" || text == "off" else {
+          throw UsageError(message: "--metrics must be on or off")
+        }
+        options.metrics = text == "on"
+      case "--slow-request-ms":
+        let text = try value()
+        guard let milliseconds = Int(text), milliseconds >= 0, milliseconds <= 86_400_000 else {
+          throw UsageError(
+            message: "--slow-request-ms must be a whole number of milliseconds up to 86400000")
+        }
+        options.slowRequestMilliseconds = milliseconds
       case "--force":
         try noValue()
         options.force = true
@@ -355,6 +372,7 @@ public struct CommandLineOptions: Sendable, Equatable {
                       [--max-message-bytes N] [--durability full|normal]
                       [--busy-timeout-ms N] [--timezone ZONE]
                       [--auth auto|required|off] [--idle-timeout DURATION]
+                      [--metrics on|off] [--slow-request-ms N]
                       [--upstream URL [--upstream-password-fd N] [--retry-attempts N]
                        [--retry-base-ms N] [--retry-cap-ms N] [--realtime on|off]
                        [--offline on|off] [--client-name NAME]]
@@ -389,6 +407,10 @@ public struct CommandLineOptions: Sendable, Equatable {
                                 off: never (a warning on every start; requests still audited).
       --idle-timeout DURATION   Sign a session out after this long without a request (default
                                 15m; e.g. 900s, 15m, 1h), with an auth/expired notification.
+      --metrics on|off          on (default): time every request and upstream call for
+                                getMetrics; off: record nothing (getMetrics answers empty).
+      --slow-request-ms N       At --log-level debug, log each request that takes N ms or more
+                                (default 500): its method and duration, never its params.
       --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests);
                                 start:TIME starts the clock at TIME and lets it run;
                                 file:PATH reads the time from PATH at every look (tests).

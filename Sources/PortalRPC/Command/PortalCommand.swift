@@ -68,6 +68,8 @@ public enum PortalCommand {
     configuration.authMode = options.authMode
     configuration.sessionLimits.idleMilliseconds = options.idleTimeoutMilliseconds
     configuration.clockFile = options.clockFile
+    configuration.metrics = options.metrics
+    configuration.slowRequestMilliseconds = options.slowRequestMilliseconds
     if !options.inMemory {
       do {
         let path = try DataDirectory.resolve(

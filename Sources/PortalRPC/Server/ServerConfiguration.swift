@@ -33,6 +33,11 @@ public struct ServerConfiguration: Sendable {
   public var sessionLimits = SessionLimits()
   /// How to follow the clinic's PostgreSQL (`--upstream`); nil when standalone.
   public var replica: ReplicaConfiguration?
+  /// Whether requests, commits and upstream calls are timed for `getMetrics` (`--metrics`).
+  public var metrics = true
+  /// At `--log-level debug`, a request that takes at least this long is logged with its method
+  /// and duration (`--slow-request-ms`).
+  public var slowRequestMilliseconds = 500
 
   public static let defaultMaxMessageBytes = 16 << 20
 

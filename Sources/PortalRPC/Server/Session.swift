@@ -57,11 +57,14 @@ public final class Session {
   var cachedAuditActor: AuditEvent.Actor?
   /// The patients a feed method (`getChangesSince`) just showed, for its audit event.
   var feedTouched: RecordView.Touched?
+  /// Requests' and upstream calls' counts and durations, and a shell's own (`getMetrics`).
+  public let monitor: PerformanceMonitor
 
   public init(configuration: ServerConfiguration, dataSync: DataSync<Store>) {
     self.configuration = configuration
     self.log = Log(level: configuration.logLevel)
     self.dataSync = dataSync
+    monitor = PerformanceMonitor(configuration: configuration, log: log)
     auth = Authentication(
       mode: configuration.authMode, limits: configuration.sessionLimits,
       accounts: (try? dataSync.store.staffCount()) ?? 0)
