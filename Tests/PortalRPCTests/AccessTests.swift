@@ -64,7 +64,8 @@ struct AccessTests {
       "refreshToken", "isAuthenticated", "hasPermission", "getUser":
       return .nothing
     case "logout", "isOnline", "getSyncStatus", "processSyncQueue", "subscribeToUpdates",
-      "unsubscribeFromUpdates", "getChangesSince", "transaction", "queueSyncOperation":
+      "unsubscribeFromUpdates", "getChangesSince", "transaction", "queueSyncOperation",
+      "getMetrics", "trackApiCall", "trackDataSync", "trackUserAction":
       return .signIn
     case "getAuditLog": return .permission("audit:read")
     case "getSyncQueue", "retrySyncOperation", "discardSyncOperation":

@@ -836,6 +836,37 @@ export interface AuditEvent {
   client?: string;
 }
 
+export interface Timing {
+  count: number;
+  errors: number;
+  /** Milliseconds, to within 1 %; null while the count is 0. */
+  p50: number | null;
+  /** Milliseconds, to within 1 %; null while the count is 0. */
+  p95: number | null;
+  /** Milliseconds, to within 1 %; null while the count is 0. */
+  p99: number | null;
+}
+
+export interface PerformanceMetrics {
+  /** False with --metrics off: nothing is recorded. */
+  recording: boolean;
+  uptimeSeconds: number;
+  /** By method name, the methods called at least once. */
+  methods: Record<string, Timing>;
+  commits: Timing;
+  /** By call (connect, pull, push, …): this process's sync agent's calls to PostgreSQL; empty standalone. */
+  upstream: Record<string, Timing>;
+  /** Outbox entries not yet pushed (getSyncStatus' queueDepth). */
+  queueDepth: number;
+  pushLagMs: number | null;
+  pullLagMs: number | null;
+  /** portal.db and its write-ahead log; null in memory. */
+  storeBytes: number | null;
+  userActions: Record<string, Timing>;
+  apiCalls: Record<string, Timing>;
+  dataSync: Record<string, Timing>;
+}
+
 export interface Change {
   sequence: number;
   entityType: "patient" | "appointment" | "messageThread" | "prescription" | "document" | "carePlan" | "transaction" | "insuranceClaim";
@@ -1650,6 +1681,31 @@ export interface PortalMethods {
    * @param expectedVersion The meta.version the update was based on.
    */
   syncInsuranceClaimDataWithAPI(claimId: number, updates: InsuranceClaimUpdates, expectedVersion?: number): Promise<InsuranceClaim>;
+  /** The seed's PerformanceMetrics: per method, per group commit and per upstream call the count, errors and p50/p95/p99 latency in milliseconds; queue depth, push and pull lag, store size and uptime; and, apart, the timings the shell reported with the track methods. */
+  getMetrics(): Promise<PerformanceMetrics>;
+  /**
+   * Keeps the duration of a call the shell made and timed itself, under apiCalls; a failure counts as an error.
+   * Errors: InvalidParams.
+   * @param endpoint What the shell called, such as an endpoint's path.
+   * @param duration How long it took, in milliseconds (from 0 to a day).
+   * @param success Whether it worked.
+   */
+  trackApiCall(endpoint: string, duration: number, success: boolean): Promise<null>;
+  /**
+   * Keeps the duration of a sync operation the shell timed itself, under dataSync; a failure counts as an error.
+   * Errors: InvalidParams.
+   * @param operation The sync operation the shell timed.
+   * @param duration How long it took, in milliseconds (from 0 to a day).
+   * @param success Whether it worked.
+   */
+  trackDataSync(operation: string, duration: number, success: boolean): Promise<null>;
+  /**
+   * Keeps the duration of a user action the shell timed itself, under userActions.
+   * Errors: InvalidParams.
+   * @param action The user action the shell timed.
+   * @param duration How long it took, in milliseconds (from 0 to a day).
+   */
+  trackUserAction(action: string, duration: number): Promise<null>;
 }
 
 /** Every method's params by name, for call(method, {…}). */
@@ -1737,6 +1793,10 @@ export interface PortalParams {
   syncCarePlanDataWithAPI: { carePlanId: number; updates: CarePlanUpdates; expectedVersion?: number };
   syncTransactionDataWithAPI: { transactionId: number; updates: TransactionUpdates; expectedVersion?: number };
   syncInsuranceClaimDataWithAPI: { claimId: number; updates: InsuranceClaimUpdates; expectedVersion?: number };
+  getMetrics: Record<string, never>;
+  trackApiCall: { endpoint: string; duration: number; success: boolean };
+  trackDataSync: { operation: string; duration: number; success: boolean };
+  trackUserAction: { action: string; duration: number };
 }
 
 // MARK: - Helpers

@@ -34,6 +34,7 @@ from .types import (
     User,
     Login,
     AuditQuery,
+    PerformanceMetrics,
     InitializeClientInfo,
     InitializeResult,
     LoginCredentials,
@@ -657,6 +658,30 @@ class PortalMethods(ABC):
             "syncInsuranceClaimDataWithAPI", _positional([claimId, updates], expectedVersion)
         )
 
+    def getMetrics(self) -> PerformanceMetrics:
+        """The seed's PerformanceMetrics: per method, per group commit and per upstream call the
+        count, errors and p50/p95/p99 latency in milliseconds; queue depth, push and pull lag,
+        store size and uptime; and, apart, the timings the shell reported with the track
+        methods.
+        """
+        return self.call("getMetrics")
+
+    def trackApiCall(self, endpoint: str, duration: Decimal | int, success: bool) -> None:
+        """Keeps the duration of a call the shell made and timed itself, under apiCalls; a
+        failure counts as an error.
+        """
+        return self.call("trackApiCall", [endpoint, duration, success])
+
+    def trackDataSync(self, operation: str, duration: Decimal | int, success: bool) -> None:
+        """Keeps the duration of a sync operation the shell timed itself, under dataSync; a
+        failure counts as an error.
+        """
+        return self.call("trackDataSync", [operation, duration, success])
+
+    def trackUserAction(self, action: str, duration: Decimal | int) -> None:
+        """Keeps the duration of a user action the shell timed itself, under userActions."""
+        return self.call("trackUserAction", [action, duration])
+
 
 # Every method of the interface.
 METHOD_NAMES: frozenset[str] = frozenset(
@@ -680,7 +705,8 @@ METHOD_NAMES: frozenset[str] = frozenset(
         "queueSyncOperation", "processSyncQueue", "retrySyncOperation", "discardSyncOperation",
         "syncPatientDataWithAPI", "syncAppointmentDataWithAPI", "syncMessageDataWithAPI",
         "syncPrescriptionDataWithAPI", "syncDocumentDataWithAPI", "syncCarePlanDataWithAPI",
-        "syncTransactionDataWithAPI", "syncInsuranceClaimDataWithAPI",
+        "syncTransactionDataWithAPI", "syncInsuranceClaimDataWithAPI", "getMetrics", "trackApiCall",
+        "trackDataSync", "trackUserAction",
     }
 )
 
@@ -698,34 +724,37 @@ ENTITY_TYPES: frozenset[str] = frozenset(
 # JSON Pointer. Any other key in a path may be a value sent as a key.
 FIELD_NAMES: frozenset[str] = frozenset(
     {
-        "activePrescriptions", "activities", "address", "after", "agent", "allergies", "amount",
-        "appointment", "appointmentId", "appointments", "approvedAmount", "assignedDoctor",
-        "assignedTo", "attempts", "billing", "capabilities", "carePlan", "carePlanId", "carePlans",
-        "cascade", "category", "cause", "change", "changes", "claim", "claimId", "claimNumber",
-        "client", "clientInfo", "code", "condition", "conditions", "contains", "createdAt",
-        "createdBy", "credentials", "cursor", "data", "dataDir", "date", "deleted", "denialReason",
-        "description", "diagnosisCodes", "direction", "dob", "doctorId", "doctorName", "document",
-        "documentId", "documents", "done", "dosage", "dueDate", "durationMinutes", "email",
-        "emergencyContact", "endDate", "entity", "entityId", "entityType", "eq", "error", "events",
-        "expectedVersion", "expiresAt", "field", "fields", "fileName", "filter", "force",
-        "frequency", "from", "goals", "group", "gt", "gte", "hasMore", "id", "ids", "in",
-        "insurance", "insuranceClaims", "items", "lastError", "lastMessageTime", "lastPayment",
-        "lastPullAt", "lastPushAt", "lastSequence", "lastVisit", "limit", "location", "lt", "lte",
-        "medicalHistory", "medication", "medications", "memberId", "message", "messageThreads",
-        "messages", "meta", "method", "methods", "mimeType", "mode", "mutationId", "name", "ne",
-        "nextAppointment", "nextAttemptAt", "nextCursor", "nextRetryAt", "notes", "notifications",
-        "online", "operation", "operations", "origin", "outcome", "outstandingBalance",
-        "paidAmount", "params", "password", "patient", "patientEmail", "patientId", "patientIds",
-        "patientName", "paymentHistory", "pendingDocuments", "permission", "permissions",
-        "pharmacy", "phase", "phone", "prescribedBy", "prescribedDate", "prescription",
-        "prescriptionId", "prescriptions", "priority", "procedureCodes", "protocolVersion",
-        "provider", "pushed", "quantity", "query", "queueDepth", "quickStats", "reason",
-        "recentActivity", "refills", "refreshToken", "rejected", "related", "relationship",
-        "remaining", "removed", "requests", "result", "role", "route", "sender", "seq", "sequence",
-        "serverInfo", "serviceDate", "sizeBytes", "sort", "staffId", "startDate", "state", "status",
-        "subject", "submittedDate", "subscriptionId", "targetDate", "text", "thread", "threadId",
-        "time", "timestamp", "title", "to", "token", "total", "totalAppointments", "transaction",
-        "transactionId", "transactions", "type", "unreadMessages", "until", "updatedAt", "updates",
-        "uploadDate", "uploadedBy", "upstreamSequence", "user", "username", "version",
+        "action", "activePrescriptions", "activities", "address", "after", "agent", "allergies",
+        "amount", "apiCalls", "appointment", "appointmentId", "appointments", "approvedAmount",
+        "assignedDoctor", "assignedTo", "attempts", "billing", "capabilities", "carePlan",
+        "carePlanId", "carePlans", "cascade", "category", "cause", "change", "changes", "claim",
+        "claimId", "claimNumber", "client", "clientInfo", "code", "commits", "condition",
+        "conditions", "contains", "count", "createdAt", "createdBy", "credentials", "cursor",
+        "data", "dataDir", "dataSync", "date", "deleted", "denialReason", "description",
+        "diagnosisCodes", "direction", "dob", "doctorId", "doctorName", "document", "documentId",
+        "documents", "done", "dosage", "dueDate", "duration", "durationMinutes", "email",
+        "emergencyContact", "endDate", "endpoint", "entity", "entityId", "entityType", "eq",
+        "error", "errors", "events", "expectedVersion", "expiresAt", "field", "fields", "fileName",
+        "filter", "force", "frequency", "from", "goals", "group", "gt", "gte", "hasMore", "id",
+        "ids", "in", "insurance", "insuranceClaims", "items", "lastError", "lastMessageTime",
+        "lastPayment", "lastPullAt", "lastPushAt", "lastSequence", "lastVisit", "limit", "location",
+        "lt", "lte", "medicalHistory", "medication", "medications", "memberId", "message",
+        "messageThreads", "messages", "meta", "method", "methods", "mimeType", "mode", "mutationId",
+        "name", "ne", "nextAppointment", "nextAttemptAt", "nextCursor", "nextRetryAt", "notes",
+        "notifications", "online", "operation", "operations", "origin", "outcome",
+        "outstandingBalance", "p50", "p95", "p99", "paidAmount", "params", "password", "patient",
+        "patientEmail", "patientId", "patientIds", "patientName", "paymentHistory",
+        "pendingDocuments", "permission", "permissions", "pharmacy", "phase", "phone",
+        "prescribedBy", "prescribedDate", "prescription", "prescriptionId", "prescriptions",
+        "priority", "procedureCodes", "protocolVersion", "provider", "pullLagMs", "pushLagMs",
+        "pushed", "quantity", "query", "queueDepth", "quickStats", "reason", "recentActivity",
+        "recording", "refills", "refreshToken", "rejected", "related", "relationship", "remaining",
+        "removed", "requests", "result", "role", "route", "sender", "seq", "sequence", "serverInfo",
+        "serviceDate", "sizeBytes", "sort", "staffId", "startDate", "state", "status", "storeBytes",
+        "subject", "submittedDate", "subscriptionId", "success", "targetDate", "text", "thread",
+        "threadId", "time", "timestamp", "title", "to", "token", "total", "totalAppointments",
+        "transaction", "transactionId", "transactions", "type", "unreadMessages", "until",
+        "updatedAt", "updates", "uploadDate", "uploadedBy", "upstream", "upstreamSequence",
+        "uptimeSeconds", "user", "userActions", "username", "version",
     }
 )
