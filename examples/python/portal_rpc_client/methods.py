@@ -6,6 +6,7 @@
 # mypy: disable-error-code="no-any-return"
 
 from abc import ABC, abstractmethod
+from decimal import Decimal
 from typing import Any, Literal
 
 from .types import (
