@@ -32,6 +32,9 @@ extension SyncAgent {
     /// connection: a replica takes staff accounts and pushes its audit log here. Its failure is
     /// its own to report; the pull stands.
     public var afterPull: (@Sendable (PostgresConnection, ContinuousClock.Instant) -> Void)?
+    /// Told of each call the agent's loop makes (`connect`, `migrate`, `listen`, `pull`,
+    /// `heartbeat`); `prepare`, `afterPull` and the push report their own.
+    public var calls = UpstreamCallObserver.none
 
     public init(
       connectionString: PostgresConnectionString, password: String? = nil,

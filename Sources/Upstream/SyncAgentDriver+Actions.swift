@@ -24,13 +24,18 @@ extension SyncAgentDriver {
   func connect() -> [SyncAgentState.Action] {
     let deadline = ContinuousClock.now + configuration.connectTimeout
     do {
-      let made = try PostgresConnection(
-        connectingTo: configuration.connectionString, password: configuration.password,
-        deadline: deadline, interruptingOn: shared.wake.stopReadEnd)
+      let calls = configuration.calls
+      let made = try calls.time("connect") { () throws(PostgresError) in
+        try PostgresConnection(
+          connectingTo: configuration.connectionString, password: configuration.password,
+          deadline: deadline, interruptingOn: shared.wake.stopReadEnd)
+      }
       connection = made
-      try UpstreamMigrator().migrate(made, deadline: deadline)
+      try calls.time("migrate") { try UpstreamMigrator().migrate(made, deadline: deadline) }
       if configuration.listens {
-        try made.listen(UpstreamSchema.changesChannel, deadline: deadline)
+        try calls.time("listen") { () throws(PostgresError) in
+          try made.listen(UpstreamSchema.changesChannel, deadline: deadline)
+        }
       }
       if let prepare = configuration.prepare {
         do {
@@ -58,10 +63,12 @@ extension SyncAgentDriver {
     guard let connection else { return state.connectionLost(now: wallClock) }
     let page: PostgresRows
     do {
-      page = try connection.query(
-        "SELECT \(UpstreamChange.columns) FROM portal.changes WHERE seq > $1 ORDER BY seq LIMIT $2",
-        [String(cursor), String(configuration.pageSize)],
-        deadline: .now + configuration.callTimeout)
+      page = try configuration.calls.time("pull") { () throws(PostgresError) in
+        try connection.query(
+          "SELECT \(UpstreamChange.columns) FROM portal.changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+          [String(cursor), String(configuration.pageSize)],
+          deadline: .now + configuration.callTimeout)
+      }
     } catch {
       return failed(error) { failure in state.pullFailed(now: wallClock, failure: failure) }
     }
@@ -113,7 +120,9 @@ extension SyncAgentDriver {
   func heartbeat() -> [SyncAgentState.Action] {
     guard let connection else { return state.connectionLost(now: wallClock) }
     do {
-      try connection.query("SELECT 1", deadline: .now + configuration.callTimeout)
+      try configuration.calls.time("heartbeat") { () throws(PostgresError) in
+        try connection.query("SELECT 1", deadline: .now + configuration.callTimeout)
+      }
     } catch .server {
       // The server answered, so the connection is alive (an error here is not expected).
       lastActivity = .now

@@ -98,30 +98,11 @@ struct AuthBench {
     return server
   }
 
-  /// `reads` getPatient requests written at once by a second thread; requests per second until
-  /// the last answer.
+  /// Pipelined getPatient requests per second (`pipelinedGetPatientRate`).
   private func pipelinedReads(_ directory: URL, login: String?) throws -> Double {
     let server = try session(directory, login: login)
     defer { server.finish() }
-    for warm in 0..<1000 {
-      try server.send(
-        #"{"jsonrpc":"2.0","id":\#(10 + warm),"method":"getPatient","params":[\#(warm + 1)]}"#)
-    }
-    _ = try server.response(1009, "getPatient")
-    var text = ""
-    text.reserveCapacity(reads * 72)
-    for index in 0..<reads {
-      text +=
-        #"{"jsonrpc":"2.0","id":\#(100_000 + index),"method":"getPatient","params":[\#(index % patients + 1)]}"#
-        + "\n"
-    }
-    let data = Data(text.utf8)
-    let input = server.inputHandle
-    let start = DispatchTime.now().uptimeNanoseconds
-    let writer = Thread { try? input.write(contentsOf: data) }
-    writer.start()
-    _ = try server.response(100_000 + reads - 1, "getPatient")
-    return Double(reads) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    return try pipelinedGetPatientRate(server, reads: reads, patients: patients)
   }
 
   /// `durableAdds` addPatient requests, each sent when the last was answered (--durability

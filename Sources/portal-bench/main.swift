@@ -4,7 +4,8 @@ import Foundation
 //
 //   swift run -c release portal-bench [protocol] [--rounds N] [--kit DIR] [--quick]
 //
-// `upstream` (replicas of a throwaway local PostgreSQL) takes minutes, so it runs only when named.
+// `upstream` (replicas of a throwaway local PostgreSQL) takes minutes, so it runs only when named;
+// so does `metrics` (the performance monitor on and off).
 //
 // Every figure is a median over interleaved rounds, held against a peer or floor measured in the
 // same round; the output is a Markdown table.
@@ -28,8 +29,9 @@ while let argument = arguments.first {
   case "-h", "--help":
     print(
       """
-      usage: portal-bench [protocol|storage|sync|history|auth|upstream|all] [--rounds N] [--kit DIR] [--quick]
-        sections: protocol, storage, sync, history, auth (the default run, also `all`), and upstream:
+      usage: portal-bench [protocol|storage|sync|history|auth|metrics|upstream|all] [--rounds N] [--kit DIR] [--quick]
+        sections: protocol, storage, sync, history, auth (the default run, also `all`); metrics:
+        getPatient with the performance monitor on and off (only when named); and upstream:
         replicas of a throwaway PostgreSQL the bench starts and stops (minutes; only when named)
       """)
     exit(0)
@@ -68,6 +70,9 @@ do {
     case "auth":
       let figures = try AuthBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
       printTable("Staff sign-in and audit (auth on vs off)", figures, rounds: rounds)
+    case "metrics":
+      let figures = try MetricsBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
+      printTable("Performance monitoring (--metrics on vs off)", figures, rounds: rounds)
     case "upstream":
       if let figures = try UpstreamBench.run(
         kit: kit, binary: binary, rounds: rounds, quick: quick)
@@ -76,7 +81,7 @@ do {
       }
     default:
       throw BenchError.setup(
-        "unknown suite \(suite); known: protocol, storage, sync, history, auth, upstream")
+        "unknown suite \(suite); known: protocol, storage, sync, history, auth, metrics, upstream")
     }
   }
   try? FileManager.default.removeItem(at: kit.workDirectory)

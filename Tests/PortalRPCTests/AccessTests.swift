@@ -64,8 +64,9 @@ struct AccessTests {
       "refreshToken", "isAuthenticated", "hasPermission", "getUser":
       return .nothing
     case "logout", "isOnline", "getSyncStatus", "processSyncQueue", "subscribeToUpdates",
-      "unsubscribeFromUpdates", "getChangesSince", "transaction", "queueSyncOperation", "encrypt",
-      "decrypt", "encryptObject", "decryptObject":
+      "unsubscribeFromUpdates", "getChangesSince", "transaction", "queueSyncOperation",
+      "getMetrics", "trackApiCall", "trackDataSync", "trackUserAction", "encrypt", "decrypt",
+      "encryptObject", "decryptObject":
       return .signIn
     case "getAuditLog": return .permission("audit:read")
     case "getSyncQueue", "retrySyncOperation", "discardSyncOperation":

@@ -836,6 +836,37 @@ export interface AuditEvent {
   client?: string;
 }
 
+export interface Timing {
+  count: number;
+  errors: number;
+  /** Milliseconds, to within 1 %; null while the count is 0. */
+  p50: number | null;
+  /** Milliseconds, to within 1 %; null while the count is 0. */
+  p95: number | null;
+  /** Milliseconds, to within 1 %; null while the count is 0. */
+  p99: number | null;
+}
+
+export interface PerformanceMetrics {
+  /** False with --metrics off: nothing is recorded. */
+  recording: boolean;
+  uptimeSeconds: number;
+  /** By method name, the methods called at least once. */
+  methods: Record<string, Timing>;
+  commits: Timing;
+  /** By call (connect, pull, push, …): this process's sync agent's calls to PostgreSQL; empty standalone. */
+  upstream: Record<string, Timing>;
+  /** Outbox entries not yet pushed (getSyncStatus' queueDepth). */
+  queueDepth: number;
+  pushLagMs: number | null;
+  pullLagMs: number | null;
+  /** portal.db and its write-ahead log; null in memory. */
+  storeBytes: number | null;
+  userActions: Record<string, Timing>;
+  apiCalls: Record<string, Timing>;
+  dataSync: Record<string, Timing>;
+}
+
 export interface Change {
   sequence: number;
   entityType: "patient" | "appointment" | "messageThread" | "prescription" | "document" | "carePlan" | "transaction" | "insuranceClaim";
@@ -1196,34 +1227,6 @@ export interface PortalMethods {
    * @param query {staffId?, patientId?, entityType?, method?, from?, to?, after?, limit?}
    */
   getAuditLog(query?: AuditQuery): Promise<AuditPage>;
-  /**
-   * Seals a string with a key derived from the store's key; only a server holding that key opens it.
-   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
-   * @param data The string to seal.
-   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
-   */
-  encrypt(data: string, context?: string): Promise<string>;
-  /**
-   * Opens a string encrypt sealed; -32602 when it was changed or sealed elsewhere.
-   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
-   * @param encryptedData A value encrypt or encryptObject returned.
-   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
-   */
-  decrypt(encryptedData: string, context?: string): Promise<string>;
-  /**
-   * Seals any JSON value (an object, an array, a number…) with a key derived from the store's key.
-   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
-   * @param value The value to seal.
-   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
-   */
-  encryptObject(value: unknown, context?: string): Promise<string>;
-  /**
-   * Opens a value encryptObject sealed; -32602 when it was changed or sealed elsewhere.
-   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
-   * @param encryptedData A value encrypt or encryptObject returned.
-   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
-   */
-  decryptObject(encryptedData: string, context?: string): Promise<unknown>;
   /**
    * Adds a Patient; the server assigns its id and the fields it keeps.
    * Errors: InvalidParams, NotFound, StorageUnavailable.
@@ -1678,6 +1681,59 @@ export interface PortalMethods {
    * @param expectedVersion The meta.version the update was based on.
    */
   syncInsuranceClaimDataWithAPI(claimId: number, updates: InsuranceClaimUpdates, expectedVersion?: number): Promise<InsuranceClaim>;
+  /** The seed's PerformanceMetrics: per method, per group commit and per upstream call the count, errors and p50/p95/p99 latency in milliseconds; queue depth, push and pull lag, store size and uptime; and, apart, the timings the shell reported with the track methods. */
+  getMetrics(): Promise<PerformanceMetrics>;
+  /**
+   * Keeps the duration of a call the shell made and timed itself, under apiCalls; a failure counts as an error.
+   * Errors: InvalidParams.
+   * @param endpoint What the shell called, such as an endpoint's path.
+   * @param duration How long it took, in milliseconds (from 0 to a day).
+   * @param success Whether it worked.
+   */
+  trackApiCall(endpoint: string, duration: number, success: boolean): Promise<null>;
+  /**
+   * Keeps the duration of a sync operation the shell timed itself, under dataSync; a failure counts as an error.
+   * Errors: InvalidParams.
+   * @param operation The sync operation the shell timed.
+   * @param duration How long it took, in milliseconds (from 0 to a day).
+   * @param success Whether it worked.
+   */
+  trackDataSync(operation: string, duration: number, success: boolean): Promise<null>;
+  /**
+   * Keeps the duration of a user action the shell timed itself, under userActions.
+   * Errors: InvalidParams.
+   * @param action The user action the shell timed.
+   * @param duration How long it took, in milliseconds (from 0 to a day).
+   */
+  trackUserAction(action: string, duration: number): Promise<null>;
+  /**
+   * Seals a string with a key derived from the store's key; only a server holding that key opens it.
+   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
+   * @param data The string to seal.
+   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
+   */
+  encrypt(data: string, context?: string): Promise<string>;
+  /**
+   * Opens a string encrypt sealed; -32602 when it was changed or sealed elsewhere.
+   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
+   * @param encryptedData A value encrypt or encryptObject returned.
+   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
+   */
+  decrypt(encryptedData: string, context?: string): Promise<string>;
+  /**
+   * Seals any JSON value (an object, an array, a number…) with a key derived from the store's key.
+   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
+   * @param value The value to seal.
+   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
+   */
+  encryptObject(value: unknown, context?: string): Promise<string>;
+  /**
+   * Opens a value encryptObject sealed; -32602 when it was changed or sealed elsewhere.
+   * Errors: InvalidParams, StorageUnavailable, Unauthenticated.
+   * @param encryptedData A value encrypt or encryptObject returned.
+   * @param context Binds the sealed value to a purpose (up to 200 characters); the same context must be given to open it.
+   */
+  decryptObject(encryptedData: string, context?: string): Promise<unknown>;
 }
 
 /** Every method's params by name, for call(method, {…}). */
@@ -1695,10 +1751,6 @@ export interface PortalParams {
   hasPermission: { permission: "patient:read" | "patient:write" | "appointment:read" | "appointment:write" | "messageThread:read" | "messageThread:write" | "prescription:read" | "prescription:write" | "document:read" | "document:write" | "carePlan:read" | "carePlan:write" | "transaction:read" | "transaction:write" | "insuranceClaim:read" | "insuranceClaim:write" | "medicalHistory:read" | "billingAmounts:read" | "audit:read" | "users:manage" | "sync:manage" };
   getUser: Record<string, never>;
   getAuditLog: { query?: AuditQuery };
-  encrypt: { data: string; context?: string };
-  decrypt: { encryptedData: string; context?: string };
-  encryptObject: { value: unknown; context?: string };
-  decryptObject: { encryptedData: string; context?: string };
   addPatient: { patient: NewPatient };
   syncPatientData: { patientId: string | number; updates: PatientUpdates; expectedVersion?: number };
   deletePatient: { patientId: string | number; cascade?: boolean };
@@ -1769,6 +1821,14 @@ export interface PortalParams {
   syncCarePlanDataWithAPI: { carePlanId: number; updates: CarePlanUpdates; expectedVersion?: number };
   syncTransactionDataWithAPI: { transactionId: number; updates: TransactionUpdates; expectedVersion?: number };
   syncInsuranceClaimDataWithAPI: { claimId: number; updates: InsuranceClaimUpdates; expectedVersion?: number };
+  getMetrics: Record<string, never>;
+  trackApiCall: { endpoint: string; duration: number; success: boolean };
+  trackDataSync: { operation: string; duration: number; success: boolean };
+  trackUserAction: { action: string; duration: number };
+  encrypt: { data: string; context?: string };
+  decrypt: { encryptedData: string; context?: string };
+  encryptObject: { value: unknown; context?: string };
+  decryptObject: { encryptedData: string; context?: string };
 }
 
 // MARK: - Helpers

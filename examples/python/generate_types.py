@@ -426,6 +426,7 @@ def generate() -> dict[Path, str]:
         + METHODS_DOC
         + "\n"
         + "from abc import ABC, abstractmethod\n"
+        + imports(methods_body, ["Decimal"], "decimal")
         + imports(methods_body, ["Any", "Literal"], "typing")
         + "\n"
         + imports(methods_body, list(types.defined), ".types")

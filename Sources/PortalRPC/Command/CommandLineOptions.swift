@@ -66,6 +66,10 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var newKey: StoreKeySource?
   /// `config --json`: the configuration as JSON rather than aligned text.
   public var json = false
+  /// `--metrics`: whether requests and upstream calls are timed for `getMetrics`.
+  public var metrics = true
+  /// `--slow-request-ms`: at `--log-level debug`, requests that take this long are logged.
+  public var slowRequestMilliseconds = 500
 
   public init() {}
 
@@ -389,6 +393,7 @@ public struct CommandLineOptions: Sendable, Equatable {
                       [--busy-timeout-ms N] [--timezone ZONE]
                       [--auth auto|required|off] [--idle-timeout DURATION]
                       [--key-fd N | --key-file PATH]
+                      [--metrics on|off] [--slow-request-ms N]
                       [--upstream URL [--upstream-password-fd N] [--retry-attempts N]
                        [--retry-base-ms N] [--retry-cap-ms N] [--realtime on|off]
                        [--offline on|off] [--client-name NAME]]
@@ -439,6 +444,10 @@ public struct CommandLineOptions: Sendable, Equatable {
       --key-fd N                Read the store's key from descriptor N (3 or more).
       --key-file PATH           Read the store's key from PATH (also $PORTAL_KEY_FILE). The key
                                 itself is never an argument or an environment variable.
+      --metrics on|off          on (default): time every request and upstream call for
+                                getMetrics; off: record nothing (getMetrics answers empty).
+      --slow-request-ms N       At --log-level debug, log each request that takes N ms or more
+                                (default 500): its method and duration, never its params.
       --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests);
                                 start:TIME starts the clock at TIME and lets it run;
                                 file:PATH reads the time from PATH at every look (tests).

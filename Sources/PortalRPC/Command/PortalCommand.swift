@@ -106,6 +106,8 @@ public enum PortalCommand {
     configuration.sessionLimits.idleMilliseconds = options.idleTimeoutMilliseconds
     configuration.clockFile = options.clockFile
     configuration.storeKey = key
+    configuration.metrics = options.metrics
+    configuration.slowRequestMilliseconds = options.slowRequestMilliseconds
     if !options.inMemory {
       do {
         let path = try DataDirectory.resolve(

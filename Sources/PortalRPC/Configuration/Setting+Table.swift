@@ -81,6 +81,20 @@ extension Setting {
       },
       show: { $0.timeZone.map(JSONValue.string) ?? .null }),
     Setting(
+      "metrics", flag: "--metrics", variable: "PORTAL_METRICS", kind: .toggle,
+      apply: { text, options throws(Problem) in options.metrics = try toggle(text) },
+      show: { .bool($0.metrics) }),
+    Setting(
+      "slowRequestMs", flag: "--slow-request-ms", variable: "PORTAL_SLOW_REQUEST_MS",
+      kind: .number,
+      apply: { text, options throws(Problem) in
+        guard let milliseconds = Int(text), milliseconds >= 0, milliseconds <= 86_400_000 else {
+          throw Problem("must be a whole number of milliseconds up to 86400000")
+        }
+        options.slowRequestMilliseconds = milliseconds
+      },
+      show: { JSONValue($0.slowRequestMilliseconds) }),
+    Setting(
       "auth", flag: "--auth", variable: "PORTAL_AUTH", kind: .text,
       apply: { text, options throws(Problem) in
         guard let mode = AuthMode(rawValue: text) else {

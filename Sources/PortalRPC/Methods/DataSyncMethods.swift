@@ -360,6 +360,8 @@ public enum DataSyncMethods {
       "processSyncQueue",
       // A sign-in's failure count, a logout's revocation: never undone with a failed group.
       "login", "logout", "refreshToken",
+      // Timings are not data: a shell's report is not undone with a failed group.
+      "getMetrics", "trackApiCall", "trackDataSync", "trackUserAction",
     ].contains(name)
   }
 

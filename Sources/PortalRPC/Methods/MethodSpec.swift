@@ -22,6 +22,9 @@ public final class MethodSpec {
   /// for its kind is reported at this parameter's path.
   public let idParameter: String?
   public let handler: Handler
+  /// Its place in the method table that registered it (`rpc.discover`'s order): its entry in
+  /// the performance monitor.
+  public internal(set) var position = -1
 
   public init(
     _ name: String,

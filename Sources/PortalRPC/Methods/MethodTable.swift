@@ -12,6 +12,7 @@ public struct MethodTable {
 
   public mutating func register(_ spec: MethodSpec) {
     precondition(methods[spec.name] == nil, "method \(spec.name) registered twice")
+    spec.position = names.count
     methods[spec.name] = spec
     names.append(spec.name)
   }

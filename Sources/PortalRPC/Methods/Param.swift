@@ -5,6 +5,8 @@ public import PortalJSON
 public enum ParamKind: Sendable {
   case string
   case integer
+  /// Any JSON number (a shell's duration in milliseconds).
+  case number
   case boolean
   case object
   case array
@@ -17,6 +19,8 @@ public enum ParamKind: Sendable {
       true
     case (.integer, .number(let number)), (.stringOrInteger, .number(let number)):
       number.isInteger
+    case (.number, .number):
+      true
     case (.stringOrInteger, .string):
       true
     default:
@@ -28,6 +32,7 @@ public enum ParamKind: Sendable {
     switch self {
     case .string: "a string"
     case .integer: "an integer"
+    case .number: "a number"
     case .boolean: "true or false"
     case .object: "an object"
     case .array: "an array"
@@ -41,6 +46,7 @@ public enum ParamKind: Sendable {
     switch self {
     case .string: ["type": "string"]
     case .integer: ["type": "integer"]
+    case .number: ["type": "number"]
     case .boolean: ["type": "boolean"]
     case .object: ["type": "object"]
     case .array: ["type": "array"]

@@ -111,6 +111,7 @@ public final class Replica {
       var agentConfiguration = configuration.agentConfiguration(cursor: hooks.cursor())
       agentConfiguration.prepare = hooks.prepare
       agentConfiguration.afterPull = hooks.afterPull
+      agentConfiguration.calls = hooks.calls
       agent = try SyncAgent(
         configuration: agentConfiguration, sink: hooks.pull,
         push: hooks.push

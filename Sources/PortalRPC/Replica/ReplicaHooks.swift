@@ -36,6 +36,9 @@ public struct ReplicaHooks: Sendable {
   public var prepare: (@Sendable (PostgresConnection, ContinuousClock.Instant) throws -> Int64?)?
   /// Staff accounts both ways and the audit log up, after each pull (`afterPull`).
   public var afterPull: (@Sendable (PostgresConnection, ContinuousClock.Instant) -> Void)?
+  /// Told of the agent's own calls to PostgreSQL (`SyncAgent.Configuration.calls`), for
+  /// `getMetrics`.
+  public var calls = UpstreamCallObserver.none
 
   public init(
     pull: @escaping SyncAgent.Sink = { _ in },
@@ -59,7 +62,10 @@ public struct ReplicaHooks: Sendable {
   ///
   /// The agent's worker is made when the agent starts (`worker()`), with a store connection of
   /// its own; the counts are read from the window's own store.
-  static func standard(makeWorker: @escaping @Sendable () throws -> ReplicaWorker) -> ReplicaHooks {
+  static func standard(
+    calls: UpstreamCallObserver = .none,
+    makeWorker: @escaping @Sendable () throws -> ReplicaWorker
+  ) -> ReplicaHooks {
     let made = Mutex<ReplicaWorker?>(nil)
     @Sendable func current() throws -> ReplicaWorker {
       try made.withLock { slot in
@@ -69,7 +75,7 @@ public struct ReplicaHooks: Sendable {
         return worker
       }
     }
-    return ReplicaHooks(
+    var hooks = ReplicaHooks(
       pull: { changes in try current().pull(changes) },
       push: { connection, deadline throws(PostgresError) in
         guard let worker = try? current() else { return .failedTemporarily(.localStore) }
@@ -89,5 +95,7 @@ public struct ReplicaHooks: Sendable {
       afterPull: { connection, deadline in
         try? current().syncStaffAndAudit(connection, deadline: deadline)
       })
+    hooks.calls = calls
+    return hooks
   }
 }

@@ -31,19 +31,21 @@ extension ReplicaWorker {
     let rows = try readCommitted { try store.dirtyStaff() }
     for row in rows {
       do {
-        try connection.query(
-          """
-          INSERT INTO portal.staff (id, username, name, role, password_hash, disabled, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (id) DO UPDATE SET username = excluded.username, name = excluded.name,
-              role = excluded.role, password_hash = excluded.password_hash,
-              disabled = excluded.disabled, updated_at = excluded.updated_at
-            WHERE portal.staff.updated_at <= excluded.updated_at
-          """,
-          [
-            String(row.member.id), row.member.username, row.member.name, row.member.role,
-            row.passwordHash, row.member.disabled ? "true" : "false", row.updatedAt,
-          ], deadline: deadline)
+        try calls.time("staffPush") { () throws(PostgresError) in
+          try connection.query(
+            """
+            INSERT INTO portal.staff (id, username, name, role, password_hash, disabled, updated_at)
+              VALUES ($1, $2, $3, $4, $5, $6, $7)
+              ON CONFLICT (id) DO UPDATE SET username = excluded.username, name = excluded.name,
+                role = excluded.role, password_hash = excluded.password_hash,
+                disabled = excluded.disabled, updated_at = excluded.updated_at
+              WHERE portal.staff.updated_at <= excluded.updated_at
+            """,
+            [
+              String(row.member.id), row.member.username, row.member.name, row.member.role,
+              row.passwordHash, row.member.disabled ? "true" : "false", row.updatedAt,
+            ], deadline: deadline)
+        }
       } catch {
         // The username was taken upstream by an account made elsewhere meanwhile: theirs stays,
         // and the pull replaces ours here. Anything else waits for the next turn.
@@ -60,11 +62,13 @@ extension ReplicaWorker {
     throws
   {
     let after = try readCommitted { try store.syncValue("staff_rev") } ?? "0"
-    let page = try connection.query(
-      """
-      SELECT id, username, name, role, password_hash, disabled, updated_at, rev FROM portal.staff
-        WHERE rev > $1 ORDER BY rev
-      """, [after], deadline: deadline)
+    let page = try calls.time("staffPull") { () throws(PostgresError) in
+      try connection.query(
+        """
+        SELECT id, username, name, role, password_hash, disabled, updated_at, rev FROM portal.staff
+          WHERE rev > $1 ORDER BY rev
+        """, [after], deadline: deadline)
+    }
     guard !page.rows.isEmpty else { return }
     var last = after
     try store.inSavepoint {
@@ -103,20 +107,22 @@ extension ReplicaWorker {
             "hash": .string(link.hash),
           ]
         })
-      try connection.query(
-        """
-        WITH pushed AS (
-          SELECT (e->>'seq')::bigint AS seq, (e->>'lastSeq')::bigint AS last_seq,
-            e->>'events' AS events, e->>'hash' AS hash
-            FROM jsonb_array_elements($2::jsonb) AS e),
-        appended AS (
-          INSERT INTO portal.audit_log (client_id, seq, last_seq, events, hash)
-            SELECT $1, seq, last_seq, events, hash FROM pushed ON CONFLICT DO NOTHING)
-        INSERT INTO portal.audit_heads (client_id, seq, hash)
-          SELECT $1, last_seq, hash FROM pushed ORDER BY seq DESC LIMIT 1
-          ON CONFLICT (client_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
-            updated_at = now() WHERE portal.audit_heads.seq < excluded.seq
-        """, [clientID, batch.description], deadline: deadline)
+      try calls.time("auditPush") { () throws(PostgresError) in
+        try connection.query(
+          """
+          WITH pushed AS (
+            SELECT (e->>'seq')::bigint AS seq, (e->>'lastSeq')::bigint AS last_seq,
+              e->>'events' AS events, e->>'hash' AS hash
+              FROM jsonb_array_elements($2::jsonb) AS e),
+          appended AS (
+            INSERT INTO portal.audit_log (client_id, seq, last_seq, events, hash)
+              SELECT $1, seq, last_seq, events, hash FROM pushed ON CONFLICT DO NOTHING)
+          INSERT INTO portal.audit_heads (client_id, seq, hash)
+            SELECT $1, last_seq, hash FROM pushed ORDER BY seq DESC LIMIT 1
+            ON CONFLICT (client_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+              updated_at = now() WHERE portal.audit_heads.seq < excluded.seq
+          """, [clientID, batch.description], deadline: deadline)
+      }
       try store.inSavepoint { try store.setSyncValue("audit_pushed", String(last.lastSeq)) }
       try store.commit()
       if links.count < Self.auditBatch { return }

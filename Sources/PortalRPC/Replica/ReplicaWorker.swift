@@ -26,13 +26,17 @@ final class ReplicaWorker: @unchecked Sendable {
 
   /// This workstation's name, shown in PostgreSQL's `portal.clients`.
   private let clientName: String
+  /// Told of each call this worker makes to PostgreSQL, for `getMetrics`.
+  let calls: UpstreamCallObserver
 
   init(
     directory: String, options: Store.Options, clock: Clock, callTimeout: Duration,
-    clientName: String = "", progress: SyncProgress = SyncProgress()
+    clientName: String = "", progress: SyncProgress = SyncProgress(),
+    calls: UpstreamCallObserver = .none
   ) throws {
     self.progress = progress
     self.clientName = clientName
+    self.calls = calls
     let store = try Store(directory: directory, options: options, now: clock.now())
     try store.captureConfirmedState()
     dataSync = DataSync(store: store, clock: clock, origin: DataSync<Store>.upstreamOrigin)
@@ -87,16 +91,20 @@ final class ReplicaWorker: @unchecked Sendable {
   /// Ids are leased here too, so a replica reported online can answer an add.
   func prepare(_ connection: PostgresConnection, deadline: ContinuousClock.Instant) throws -> Int64?
   {
-    let joined = try ReplicaJoin.join(dataSync, connection, log: nil) { done, total in
-      self.progress.report("download", done: done, total: total)
+    let joined = try calls.time("join") {
+      try ReplicaJoin.join(dataSync, connection, log: nil) { done, total in
+        self.progress.report("download", done: done, total: total)
+      }
     }
     try refillLeases(connection, deadline: deadline)
     syncStaffAndAudit(connection, deadline: deadline)
-    try connection.query(
-      """
-      INSERT INTO portal.clients (client_id, name, first_seen, last_seen) VALUES ($1, $2, now(), now())
-        ON CONFLICT (client_id) DO UPDATE SET name = excluded.name, last_seen = now()
-      """, [clientID, clientName], deadline: deadline)
+    try calls.time("register") { () throws(PostgresError) in
+      try connection.query(
+        """
+        INSERT INTO portal.clients (client_id, name, first_seen, last_seen) VALUES ($1, $2, now(), now())
+          ON CONFLICT (client_id) DO UPDATE SET name = excluded.name, last_seen = now()
+        """, [clientID, clientName], deadline: deadline)
+    }
     return joined.outcome == nil ? nil : joined.cursor
   }
 
@@ -227,7 +235,10 @@ final class ReplicaWorker: @unchecked Sendable {
       }
     }
     do {
-      for (outcome, (_, id)) in zip(try applier.apply(batch, on: connection), batch) {
+      let applied = try calls.time("push") { () throws(PostgresError) in
+        try applier.apply(batch, on: connection)
+      }
+      for (outcome, (_, id)) in zip(applied, batch) {
         outcomes[id] = outcome
       }
     } catch {
@@ -281,13 +292,17 @@ final class ReplicaWorker: @unchecked Sendable {
     }
     guard let upstream = upstreamDay, upstream.isDayTurnDue else { return }
     upstream.currentMethod = DataSync<PostgresRecordStore>.dayTurnMethod
-    upstream.turnDayIfDue()
     do {
-      try upstream.commit()
+      let day = try calls.time("dayTurn") { () throws -> String? in
+        upstream.turnDayIfDue()
+        try upstream.commit()
+        guard let day = try upstream.store.clinicDay() else { return nil }
+        try upstream.commit()
+        return day
+      }
       // The replica keeps the day its dates were moved to, as a standalone store does, so
       // `--check` compares them as of that day.
-      if let day = try upstream.store.clinicDay() {
-        try upstream.commit()
+      if let day {
         try dataSync.store.inSavepoint {
           if try dataSync.store.clinicDay() != day { try dataSync.store.setClinicDay(day) }
         }
@@ -307,8 +322,9 @@ final class ReplicaWorker: @unchecked Sendable {
       let left = (try? dataSync.read { try dataSync.store.leasedIDsLeft(for: kind) }) ?? 0
       try? dataSync.commit()
       guard left < IDLease.reserve else { continue }
-      let block = try IDLease.lease(
-        kind.name, clientID: clientID, on: connection, deadline: deadline)
+      let block = try calls.time("lease") { () throws(PostgresError) in
+        try IDLease.lease(kind.name, clientID: clientID, on: connection, deadline: deadline)
+      }
       do {
         try dataSync.store.inSavepoint { try dataSync.store.addLease(for: kind, block) }
         try dataSync.commit()

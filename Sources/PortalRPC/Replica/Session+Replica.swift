@@ -22,10 +22,11 @@ extension Session {
     let clock = dataSync.clock
     let callTimeout = configuration.agentConfiguration(cursor: 0).callTimeout
     let progress = SyncProgress()
-    let hooks = ReplicaHooks.standard {
+    let calls = monitor.upstream.observer
+    let hooks = ReplicaHooks.standard(calls: calls) {
       try ReplicaWorker(
         directory: directory, options: options, clock: clock, callTimeout: callTimeout,
-        clientName: configuration.clientName, progress: progress)
+        clientName: configuration.clientName, progress: progress, calls: calls)
     }
     replica = try Replica(
       configuration: configuration, hooks: hooks, directory: directory, log: log,

@@ -14,6 +14,9 @@ public final class Server {
   private var queue: [Work] = []
   private var queueHead = 0
   private var runningID: RequestID?
+  /// The method of a call answered after its group's commit, and when it began (the monitor's
+  /// clock).
+  private var waitingSince: (spec: MethodSpec?, start: UInt64)?
 
   /// A unit of input, in arrival order.
   private enum Work {
@@ -23,9 +26,20 @@ public final class Server {
     case batch([Incoming], cancelled: Set<Int>)
   }
 
+  /// What running one request gave: its method (nil when the line named none) and its outcome,
+  /// which is answered unless the request was a notification.
+  private struct Ran {
+    let spec: MethodSpec?
+    let outcome: Result<Reply, ResponseError>
+    let answered: Bool
+
+    var failed: Bool { Server.failed(outcome) }
+  }
+
   public init(session: Session, table: MethodTable) {
     self.session = session
     self.table = table
+    session.monitor.prepare(methodNames: table.names)
   }
 
   /// Everything the server has to say; the transport writes it out and empties it.
@@ -129,7 +143,10 @@ public final class Server {
   public func runQueued() {
     var groupStart: (offset: Int, index: Int, mark: Int64)?
     var count = 0
-    if queueHead < queue.count { session.checkSession() }
+    if queueHead < queue.count {
+      session.checkSession()
+      session.monitor.startLap()
+    }
     while queueHead < queue.count, count < Self.maximumGroupSize, !session.exitRequested {
       let index = queueHead
       let offset = output.count
@@ -148,17 +165,20 @@ public final class Server {
     let waiting = session.afterCommit
     session.afterCommit = nil
     var committed = true
+    let commitStart = groupStart == nil ? 0 : session.monitor.commitStart()
     do {
       try session.auditRecorder.appendBeforeCommit(to: session.dataSync.store, due: false)
       try session.dataSync.commit()
       session.auditRecorder.afterCommit(
         succeeded: true, directory: session.configuration.dataDirectory)
       if groupStart != nil {
+        session.monitor.recordCommit(since: commitStart, failed: false)
         session.notifier.ringBell()
         session.pushNeeded()
       }
     } catch {
       committed = false
+      if groupStart != nil { session.monitor.recordCommit(since: commitStart, failed: true) }
       session.dataSync.rollback()
       session.auditRecorder.afterCommit(
         succeeded: false, directory: session.configuration.dataDirectory)
@@ -177,7 +197,13 @@ public final class Server {
       session.publishOwnChanges()
       try? session.dataSync.commit()
       writeResponse(id: waiting.id, outcome: outcome)
+      if let since = waitingSince, let spec = since.spec {
+        session.monitor.record(spec, since: since.start, failed: Self.failed(outcome))
+      }
+    } else if let since = waitingSince, let spec = since.spec {
+      session.monitor.record(spec, since: since.start, failed: true)  // answered -32005 above
     }
+    waitingSince = nil
     if session.exitRequested || queueHead == queue.count {
       queue.removeAll(keepingCapacity: queue.count < 4096)
       queueHead = 0
@@ -188,15 +214,19 @@ public final class Server {
     switch work {
     case .answer(let id, let error):
       writeResponse(id: id, outcome: .failure(error))
+      session.monitor.endLap(nil, failed: true)
     case .call(let request, let cancelled):
       session.canWaitAfterCommit = request.id != nil
-      let outcome = run(request, cancelled: cancelled)
+      let ran = run(request, cancelled: cancelled)
       session.canWaitAfterCommit = false
-      if session.afterCommit != nil, case .success? = outcome {
-        return  // answered once the group is committed
+      if session.afterCommit != nil, ran.answered, !ran.failed {
+        // Answered once the group is committed; its time runs on until then.
+        waitingSince = (ran.spec, session.monitor.lapStart)
+        return
       }
       session.afterCommit = nil
-      if let outcome { writeResponse(id: request.id ?? .null, outcome: outcome) }
+      if ran.answered { writeResponse(id: request.id ?? .null, outcome: ran.outcome) }
+      session.monitor.endLap(ran.spec, failed: ran.failed)
     case .batch(let entries, let cancelled):
       runBatch(entries, cancelled: cancelled)
     }
@@ -234,18 +264,25 @@ public final class Server {
     for (position, entry) in entries.enumerated() {
       let id: RequestID
       let outcome: Result<Reply, ResponseError>
+      var spec: MethodSpec?
       switch entry {
       case .invalid(let invalidID, let error):
         id = invalidID
         outcome = .failure(error)
       case .request(let request):
-        guard let result = run(request, cancelled: cancelled.contains(position)) else { continue }
+        let ran = run(request, cancelled: cancelled.contains(position))
+        guard ran.answered else {
+          session.monitor.endLap(ran.spec, failed: ran.failed)
+          continue
+        }
         id = request.id ?? .null
-        outcome = result
+        outcome = ran.outcome
+        spec = ran.spec
       }
       answers.append(UInt8(ascii: answered == 0 ? "[" : ","))
       answered += 1
       Self.writeResponseObject(id: id, outcome: outcome, into: answers)
+      session.monitor.endLap(spec, failed: Self.failed(outcome))
     }
     guard answered > 0 else { return }  // a batch of notifications gets no answer at all
     answers.writeRaw("]\n")
@@ -253,21 +290,25 @@ public final class Server {
   }
 
   /// Runs one request, owing its change notifications at the current end of the output (before
-  /// its answer); nil when nothing is to be answered (a notification).
-  private func run(_ request: Request, cancelled: Bool) -> Result<Reply, ResponseError>? {
-    let outcome = outcome(of: request, cancelled: cancelled)
+  /// its answer, which a notification does not get).
+  private func run(_ request: Request, cancelled: Bool) -> Ran {
+    let spec = table[request.method]
+    let outcome = outcome(of: request, spec: spec, cancelled: cancelled)
     session.publishOwnChanges()
-    if request.isNotification {
-      if case .failure(let error) = outcome {
-        session.log.debug("notification failed with code \(error.code)")
-      }
-      return nil
+    if request.isNotification, case .failure(let error) = outcome {
+      session.log.debug("notification failed with code \(error.code)")
     }
-    return outcome
+    return Ran(spec: spec, outcome: outcome, answered: !request.isNotification)
   }
 
-  private func outcome(of request: Request, cancelled: Bool) -> Result<Reply, ResponseError> {
-    let spec = table[request.method]
+  static func failed(_ outcome: Result<Reply, ResponseError>) -> Bool {
+    if case .failure = outcome { return true }
+    return false
+  }
+
+  private func outcome(of request: Request, spec: MethodSpec?, cancelled: Bool)
+    -> Result<Reply, ResponseError>
+  {
     if let refusal = lifecycleRefusal(of: request, spec: spec) { return .failure(refusal) }
     guard let spec else {
       let suggestions = table.suggestions(for: request.method).map(JSONValue.string)

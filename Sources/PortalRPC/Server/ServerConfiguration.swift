@@ -45,6 +45,11 @@ public struct ServerConfiguration: Sendable {
       synchronousFull: synchronousFull ?? (durability == .full),
       busyTimeoutMilliseconds: busyTimeoutMilliseconds, maxPages: maxStorePages, key: storeKey)
   }
+  /// Whether requests, commits and upstream calls are timed for `getMetrics` (`--metrics`).
+  public var metrics = true
+  /// At `--log-level debug`, a request that takes at least this long is logged with its method
+  /// and duration (`--slow-request-ms`).
+  public var slowRequestMilliseconds = 500
 
   public static let defaultMaxMessageBytes = 16 << 20
 

@@ -1,8 +1,8 @@
 public import DataSync
 public import Domain
 public import PortalJSON
-public import Storage
 internal import Sodium
+public import Storage
 
 /// The state of one client connection: where it is in the lifecycle, which of its requests it has
 /// cancelled, and the services methods use. Confined to the thread that runs the server.
@@ -60,11 +60,14 @@ public final class Session {
   var feedTouched: RecordView.Touched?
   /// The key `encrypt` and `encryptObject` seal with, derived from the store's key once.
   var cachedValueSealer: SealedValue?
+  /// Requests' and upstream calls' counts and durations, and a shell's own (`getMetrics`).
+  public let monitor: PerformanceMonitor
 
   public init(configuration: ServerConfiguration, dataSync: DataSync<Store>) {
     self.configuration = configuration
     self.log = Log(level: configuration.logLevel)
     self.dataSync = dataSync
+    monitor = PerformanceMonitor(configuration: configuration, log: log)
     auth = Authentication(
       mode: configuration.authMode, limits: configuration.sessionLimits,
       accounts: (try? dataSync.store.staffCount()) ?? 0)

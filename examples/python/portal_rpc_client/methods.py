@@ -6,6 +6,7 @@
 # mypy: disable-error-code="no-any-return"
 
 from abc import ABC, abstractmethod
+from decimal import Decimal
 from typing import Any, Literal
 
 from .types import (
@@ -34,6 +35,7 @@ from .types import (
     User,
     Login,
     AuditQuery,
+    PerformanceMetrics,
     InitializeClientInfo,
     InitializeResult,
     LoginCredentials,
@@ -155,26 +157,6 @@ class PortalMethods(ABC):
         time; page with after (the last seq seen). Events hold ids, never values.
         """
         return self.call("getAuditLog", _positional([], query))
-
-    def encrypt(self, data: str, context: str | None = None) -> str:
-        """Seals a string with a key derived from the store's key; only a server holding that key
-        opens it.
-        """
-        return self.call("encrypt", _positional([data], context))
-
-    def decrypt(self, encryptedData: str, context: str | None = None) -> str:
-        """Opens a string encrypt sealed; -32602 when it was changed or sealed elsewhere."""
-        return self.call("decrypt", _positional([encryptedData], context))
-
-    def encryptObject(self, value: Any, context: str | None = None) -> str:
-        """Seals any JSON value (an object, an array, a number…) with a key derived from the
-        store's key.
-        """
-        return self.call("encryptObject", _positional([value], context))
-
-    def decryptObject(self, encryptedData: str, context: str | None = None) -> Any:
-        """Opens a value encryptObject sealed; -32602 when it was changed or sealed elsewhere."""
-        return self.call("decryptObject", _positional([encryptedData], context))
 
     def addPatient(self, patient: NewPatient) -> Patient:
         """Adds a Patient; the server assigns its id and the fields it keeps."""
@@ -677,30 +659,75 @@ class PortalMethods(ABC):
             "syncInsuranceClaimDataWithAPI", _positional([claimId, updates], expectedVersion)
         )
 
+    def getMetrics(self) -> PerformanceMetrics:
+        """The seed's PerformanceMetrics: per method, per group commit and per upstream call the
+        count, errors and p50/p95/p99 latency in milliseconds; queue depth, push and pull lag,
+        store size and uptime; and, apart, the timings the shell reported with the track
+        methods.
+        """
+        return self.call("getMetrics")
+
+    def trackApiCall(self, endpoint: str, duration: Decimal | int, success: bool) -> None:
+        """Keeps the duration of a call the shell made and timed itself, under apiCalls; a
+        failure counts as an error.
+        """
+        return self.call("trackApiCall", [endpoint, duration, success])
+
+    def trackDataSync(self, operation: str, duration: Decimal | int, success: bool) -> None:
+        """Keeps the duration of a sync operation the shell timed itself, under dataSync; a
+        failure counts as an error.
+        """
+        return self.call("trackDataSync", [operation, duration, success])
+
+    def trackUserAction(self, action: str, duration: Decimal | int) -> None:
+        """Keeps the duration of a user action the shell timed itself, under userActions."""
+        return self.call("trackUserAction", [action, duration])
+
+    def encrypt(self, data: str, context: str | None = None) -> str:
+        """Seals a string with a key derived from the store's key; only a server holding that key
+        opens it.
+        """
+        return self.call("encrypt", _positional([data], context))
+
+    def decrypt(self, encryptedData: str, context: str | None = None) -> str:
+        """Opens a string encrypt sealed; -32602 when it was changed or sealed elsewhere."""
+        return self.call("decrypt", _positional([encryptedData], context))
+
+    def encryptObject(self, value: Any, context: str | None = None) -> str:
+        """Seals any JSON value (an object, an array, a number…) with a key derived from the
+        store's key.
+        """
+        return self.call("encryptObject", _positional([value], context))
+
+    def decryptObject(self, encryptedData: str, context: str | None = None) -> Any:
+        """Opens a value encryptObject sealed; -32602 when it was changed or sealed elsewhere."""
+        return self.call("decryptObject", _positional([encryptedData], context))
+
 
 # Every method of the interface.
 METHOD_NAMES: frozenset[str] = frozenset(
     {
         "initialize", "shutdown", "exit", "ping", "rpc.discover", "$/cancelRequest", "login",
         "logout", "refreshToken", "isAuthenticated", "hasPermission", "getUser", "getAuditLog",
-        "encrypt", "decrypt", "encryptObject", "decryptObject", "addPatient", "syncPatientData",
-        "deletePatient", "getPatient", "getPatients", "addAppointment", "syncAppointmentData",
-        "deleteAppointment", "getAppointment", "getAppointments", "getPatientAppointments",
-        "addMessageThread", "syncMessageData", "deleteMessageThread", "getMessageThread",
-        "getMessageThreads", "getPatientMessages", "addPrescription", "syncPrescriptionData",
-        "deletePrescription", "getPrescription", "getPrescriptions", "getPatientPrescriptions",
-        "addDocument", "syncDocumentData", "deleteDocument", "getDocument", "getDocuments",
-        "getPatientDocuments", "addCarePlan", "syncCarePlanData", "deleteCarePlan", "getCarePlan",
-        "getCarePlans", "getPatientCarePlans", "addTransaction", "syncTransactionData",
-        "deleteTransaction", "getTransaction", "getTransactions", "getPatientTransactions",
-        "addInsuranceClaim", "syncInsuranceClaimData", "deleteInsuranceClaim", "getInsuranceClaim",
-        "getInsuranceClaims", "getPatientInsuranceClaims", "updatePatientRelatedData",
-        "updateAppointmentRelatedData", "appendMessage", "transaction", "subscribeToUpdates",
-        "unsubscribeFromUpdates", "getChangesSince", "exportPatient", "isOnline", "getSyncStatus",
-        "getSyncQueue", "queueSyncOperation", "processSyncQueue", "retrySyncOperation",
-        "discardSyncOperation", "syncPatientDataWithAPI", "syncAppointmentDataWithAPI",
-        "syncMessageDataWithAPI", "syncPrescriptionDataWithAPI", "syncDocumentDataWithAPI",
-        "syncCarePlanDataWithAPI", "syncTransactionDataWithAPI", "syncInsuranceClaimDataWithAPI",
+        "addPatient", "syncPatientData", "deletePatient", "getPatient", "getPatients",
+        "addAppointment", "syncAppointmentData", "deleteAppointment", "getAppointment",
+        "getAppointments", "getPatientAppointments", "addMessageThread", "syncMessageData",
+        "deleteMessageThread", "getMessageThread", "getMessageThreads", "getPatientMessages",
+        "addPrescription", "syncPrescriptionData", "deletePrescription", "getPrescription",
+        "getPrescriptions", "getPatientPrescriptions", "addDocument", "syncDocumentData",
+        "deleteDocument", "getDocument", "getDocuments", "getPatientDocuments", "addCarePlan",
+        "syncCarePlanData", "deleteCarePlan", "getCarePlan", "getCarePlans", "getPatientCarePlans",
+        "addTransaction", "syncTransactionData", "deleteTransaction", "getTransaction",
+        "getTransactions", "getPatientTransactions", "addInsuranceClaim", "syncInsuranceClaimData",
+        "deleteInsuranceClaim", "getInsuranceClaim", "getInsuranceClaims",
+        "getPatientInsuranceClaims", "updatePatientRelatedData", "updateAppointmentRelatedData",
+        "appendMessage", "transaction", "subscribeToUpdates", "unsubscribeFromUpdates",
+        "getChangesSince", "exportPatient", "isOnline", "getSyncStatus", "getSyncQueue",
+        "queueSyncOperation", "processSyncQueue", "retrySyncOperation", "discardSyncOperation",
+        "syncPatientDataWithAPI", "syncAppointmentDataWithAPI", "syncMessageDataWithAPI",
+        "syncPrescriptionDataWithAPI", "syncDocumentDataWithAPI", "syncCarePlanDataWithAPI",
+        "syncTransactionDataWithAPI", "syncInsuranceClaimDataWithAPI", "getMetrics", "trackApiCall",
+        "trackDataSync", "trackUserAction", "encrypt", "decrypt", "encryptObject", "decryptObject",
     }
 )
 
@@ -718,16 +745,17 @@ ENTITY_TYPES: frozenset[str] = frozenset(
 # JSON Pointer. Any other key in a path may be a value sent as a key.
 FIELD_NAMES: frozenset[str] = frozenset(
     {
-        "activePrescriptions", "activities", "address", "after", "agent", "allergies", "amount",
-        "appointment", "appointmentId", "appointments", "approvedAmount", "assignedDoctor",
-        "assignedTo", "attempts", "billing", "capabilities", "carePlan", "carePlanId", "carePlans",
-        "cascade", "category", "cause", "change", "changes", "claim", "claimId", "claimNumber",
-        "client", "clientInfo", "code", "condition", "conditions", "contains", "context",
-        "createdAt", "createdBy", "credentials", "cursor", "data", "dataDir", "date", "deleted",
-        "denialReason", "description", "diagnosisCodes", "direction", "dob", "doctorId",
-        "doctorName", "document", "documentId", "documents", "done", "dosage", "dueDate",
-        "durationMinutes", "email", "emergencyContact", "encryptedData", "endDate", "entity",
-        "entityId", "entityType", "eq", "error", "events", "expectedVersion", "expiresAt", "field",
+        "action", "activePrescriptions", "activities", "address", "after", "agent", "allergies",
+        "amount", "apiCalls", "appointment", "appointmentId", "appointments", "approvedAmount",
+        "assignedDoctor", "assignedTo", "attempts", "billing", "capabilities", "carePlan",
+        "carePlanId", "carePlans", "cascade", "category", "cause", "change", "changes", "claim",
+        "claimId", "claimNumber", "client", "clientInfo", "code", "commits", "condition",
+        "conditions", "contains", "context", "count", "createdAt", "createdBy", "credentials",
+        "cursor", "data", "dataDir", "dataSync", "date", "deleted", "denialReason", "description",
+        "diagnosisCodes", "direction", "dob", "doctorId", "doctorName", "document", "documentId",
+        "documents", "done", "dosage", "dueDate", "duration", "durationMinutes", "email",
+        "emergencyContact", "encryptedData", "endDate", "endpoint", "entity", "entityId",
+        "entityType", "eq", "error", "errors", "events", "expectedVersion", "expiresAt", "field",
         "fields", "fileName", "filter", "force", "frequency", "from", "goals", "group", "gt", "gte",
         "hasMore", "id", "ids", "in", "insurance", "insuranceClaims", "items", "lastError",
         "lastMessageTime", "lastPayment", "lastPullAt", "lastPushAt", "lastSequence", "lastVisit",
@@ -735,18 +763,19 @@ FIELD_NAMES: frozenset[str] = frozenset(
         "message", "messageThreads", "messages", "meta", "method", "methods", "mimeType", "mode",
         "mutationId", "name", "ne", "nextAppointment", "nextAttemptAt", "nextCursor", "nextRetryAt",
         "notes", "notifications", "online", "operation", "operations", "origin", "outcome",
-        "outstandingBalance", "paidAmount", "params", "password", "patient", "patientEmail",
-        "patientId", "patientIds", "patientName", "paymentHistory", "pendingDocuments",
-        "permission", "permissions", "pharmacy", "phase", "phone", "prescribedBy", "prescribedDate",
-        "prescription", "prescriptionId", "prescriptions", "priority", "procedureCodes",
-        "protocolVersion", "provider", "pushed", "quantity", "query", "queueDepth", "quickStats",
-        "reason", "recentActivity", "refills", "refreshToken", "rejected", "related",
-        "relationship", "remaining", "removed", "requests", "result", "role", "route", "sender",
-        "seq", "sequence", "serverInfo", "serviceDate", "sizeBytes", "sort", "staffId", "startDate",
-        "state", "status", "subject", "submittedDate", "subscriptionId", "targetDate", "text",
-        "thread", "threadId", "time", "timestamp", "title", "to", "token", "total",
-        "totalAppointments", "transaction", "transactionId", "transactions", "type",
-        "unreadMessages", "until", "updatedAt", "updates", "uploadDate", "uploadedBy",
-        "upstreamSequence", "user", "username", "value", "version",
+        "outstandingBalance", "p50", "p95", "p99", "paidAmount", "params", "password", "patient",
+        "patientEmail", "patientId", "patientIds", "patientName", "paymentHistory",
+        "pendingDocuments", "permission", "permissions", "pharmacy", "phase", "phone",
+        "prescribedBy", "prescribedDate", "prescription", "prescriptionId", "prescriptions",
+        "priority", "procedureCodes", "protocolVersion", "provider", "pullLagMs", "pushLagMs",
+        "pushed", "quantity", "query", "queueDepth", "quickStats", "reason", "recentActivity",
+        "recording", "refills", "refreshToken", "rejected", "related", "relationship", "remaining",
+        "removed", "requests", "result", "role", "route", "sender", "seq", "sequence", "serverInfo",
+        "serviceDate", "sizeBytes", "sort", "staffId", "startDate", "state", "status", "storeBytes",
+        "subject", "submittedDate", "subscriptionId", "success", "targetDate", "text", "thread",
+        "threadId", "time", "timestamp", "title", "to", "token", "total", "totalAppointments",
+        "transaction", "transactionId", "transactions", "type", "unreadMessages", "until",
+        "updatedAt", "updates", "uploadDate", "uploadedBy", "upstream", "upstreamSequence",
+        "uptimeSeconds", "user", "userActions", "username", "value", "version",
     }
 )

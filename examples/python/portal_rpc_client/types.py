@@ -1137,6 +1137,38 @@ class AuditEvent(TypedDict):
     client: NotRequired[str]
 
 
+class Timing(TypedDict):
+    count: int
+    errors: int
+    # Milliseconds, to within 1 %; null while the count is 0.
+    p50: Decimal | int | None
+    # Milliseconds, to within 1 %; null while the count is 0.
+    p95: Decimal | int | None
+    # Milliseconds, to within 1 %; null while the count is 0.
+    p99: Decimal | int | None
+
+
+class PerformanceMetrics(TypedDict):
+    # False with --metrics off: nothing is recorded.
+    recording: bool
+    uptimeSeconds: Decimal | int
+    # By method name, the methods called at least once.
+    methods: dict[str, Any]
+    commits: Timing
+    # By call (connect, pull, push, …): this process's sync agent's calls to PostgreSQL; empty
+    # standalone.
+    upstream: dict[str, Any]
+    # Outbox entries not yet pushed (getSyncStatus' queueDepth).
+    queueDepth: int
+    pushLagMs: int | None
+    pullLagMs: int | None
+    # portal.db and its write-ahead log; null in memory.
+    storeBytes: int | None
+    userActions: dict[str, Any]
+    apiCalls: dict[str, Any]
+    dataSync: dict[str, Any]
+
+
 ChangeEntityType = Literal[
     "patient",
     "appointment",
