@@ -33,6 +33,9 @@ final class Database {
     }
     self.handle = handle
     sqlite3_extended_result_codes(handle, 1)
+    // Process-wide defaults, set before any key is: a store attached for `encrypt` or `rekey` is
+    // written with the settings every connection later opens it with.
+    try execute(StoreCipher.defaults)
     if path != nil {
       switch (StoreFileFormat.of(connection: handle), key) {
       // (A throw from here on closes the handle in deinit.)

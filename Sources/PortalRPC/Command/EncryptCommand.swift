@@ -42,6 +42,16 @@ enum EncryptCommand {
     } catch {
       throw .store(target, error)
     }
+    // What the store holds before: the copy must hold the same, and no problem it did not have
+    // (a store whose derived dates drifted is still encrypted as it is; --check reports that).
+    let before: StoreCheck
+    do {
+      before = try StoreCheck.run(try Store(inspectingFile: target, key: key), today: today)
+    } catch let error as StorageError {
+      throw .store(target, error)
+    } catch {
+      throw .checkFailed(what: target, problems: 1)
+    }
     let file = try PrivateFile(beside: target)
     do {
       try Store.export(target, key: key, into: file.path, newKey: newKey)
@@ -58,13 +68,22 @@ enum EncryptCommand {
     } catch {
       throw .checkFailed(what: "the \(verb) copy", problems: 1)
     }
-    guard report.isSound else {
-      throw .checkFailed(what: "the \(verb) copy", problems: report.problems.count)
+    let faithful =
+      report.counts.map(\.table) == before.counts.map(\.table)
+      && report.counts.map(\.rows) == before.counts.map(\.rows)
+      && report.schemaVersion == before.schemaVersion
+      && report.lastSequence == before.lastSequence
+    let added = Set(report.problems).subtracting(before.problems)
+    guard faithful, added.isEmpty else {
+      throw .checkFailed(what: "the \(verb) copy", problems: max(added.count, 1))
     }
     try file.install(at: target, replacing: true)
     withExtendedLifetime(lock) {}
     let records = report.counts.filter { $0.table != "changes" }.reduce(0) { $0 + $1.rows }
+    let carried =
+      before.isSound
+      ? "" : "; the \(before.problems.count) problems --check found before are still there"
     return
-      "\(verb) \(target) (\(records) records); from now on it opens only with the new key, so keep that key safe"
+      "\(verb) \(target) (\(records) records)\(carried); from now on it opens only with the new key, so keep that key safe"
   }
 }
