@@ -70,6 +70,8 @@ public struct CommandLineOptions: Sendable, Equatable {
   public var metrics = true
   /// `--slow-request-ms`: at `--log-level debug`, requests that take this long are logged.
   public var slowRequestMilliseconds = 500
+  /// `--cache-mb`: the most memory the store's page cache may take; nil for the default.
+  public var cacheMegabytes: Int?
 
   public init() {}
 
@@ -393,7 +395,7 @@ public struct CommandLineOptions: Sendable, Equatable {
                       [--busy-timeout-ms N] [--timezone ZONE]
                       [--auth auto|required|off] [--idle-timeout DURATION]
                       [--key-fd N | --key-file PATH]
-                      [--metrics on|off] [--slow-request-ms N]
+                      [--metrics on|off] [--slow-request-ms N] [--cache-mb N]
                       [--upstream URL [--upstream-password-fd N] [--retry-attempts N]
                        [--retry-base-ms N] [--retry-cap-ms N] [--realtime on|off]
                        [--offline on|off] [--client-name NAME]]
@@ -403,6 +405,9 @@ public struct CommandLineOptions: Sendable, Equatable {
            portal-rpc backup DEST [--data-dir DIR] [--force]
            portal-rpc restore SRC [--data-dir DIR]
            portal-rpc export --format jsonl [--data-dir DIR] [--output FILE [--force]]
+           portal-rpc encrypt [--data-dir DIR] (--key-fd N | --key-file PATH)
+           portal-rpc rekey [--data-dir DIR] (--key-fd N | --key-file PATH)
+                      (--new-key-fd M | --new-key-file PATH)
            portal-rpc users add|list|disable|enable|reset-password|set-role …
            portal-rpc users --help
            portal-rpc --help | --version | --openrpc
@@ -448,6 +453,8 @@ public struct CommandLineOptions: Sendable, Equatable {
                                 getMetrics; off: record nothing (getMetrics answers empty).
       --slow-request-ms N       At --log-level debug, log each request that takes N ms or more
                                 (default 500): its method and duration, never its params.
+      --cache-mb N              The most memory the store's page cache may take (default 16 MiB,
+                                512 for an encrypted store, whose misses each decrypt a page).
       --clock fixed:TIME        Use TIME (ISO 8601 UTC) for every timestamp (reproducible tests);
                                 start:TIME starts the clock at TIME and lets it run;
                                 file:PATH reads the time from PATH at every look (tests).
@@ -492,6 +499,12 @@ public struct CommandLineOptions: Sendable, Equatable {
       export --format jsonl     Write every record, one {"entityType","entity"} line each (patients,
                                 then each other type, by id), to stdout or --output FILE (mode
                                 0600; --force replaces it). Progress, as counts only, on stderr.
+      encrypt                   Encrypt the plain store with the key given (64 hex digits, e.g.
+                                from openssl rand -hex 32). Refused while any process has the
+                                store open; a kill midway leaves the plain store as it was.
+      rekey                     Re-encrypt the store under the new key; a kill midway leaves it
+                                opening with the old key or the new one. The other commands and
+                                --check take the key the same way.
 
     Exit status: 0 after shutdown/exit, end of input or SIGTERM, 2 for a bad command line or
     configuration (one line naming the setting and where it came from),
@@ -500,6 +513,7 @@ public struct CommandLineOptions: Sendable, Equatable {
     backup, restore, export: 0 done; 1 the copy or the backup failed the checks (nothing was
     changed); 2 a bad command line, or an existing destination without --force given; 3 the
     store, the backup or the destination cannot be used (missing, unwritable, or in use for
-    restore).
+    restore). A wrong key, no key for an encrypted store, or a key for a plain one: 3, with one
+    line saying which.
     """
 }

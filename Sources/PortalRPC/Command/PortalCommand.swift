@@ -108,6 +108,7 @@ public enum PortalCommand {
     configuration.storeKey = key
     configuration.metrics = options.metrics
     configuration.slowRequestMilliseconds = options.slowRequestMilliseconds
+    configuration.cacheMegabytes = options.cacheMegabytes
     if !options.inMemory {
       do {
         let path = try DataDirectory.resolve(

@@ -95,6 +95,16 @@ extension Setting {
       },
       show: { JSONValue($0.slowRequestMilliseconds) }),
     Setting(
+      "cacheMb", flag: "--cache-mb", variable: "PORTAL_CACHE_MB", kind: .number,
+      unsetText: "16, or 512 for an encrypted store",
+      apply: { text, options throws(Problem) in
+        guard let megabytes = Int(text), megabytes >= 1, megabytes <= 65_536 else {
+          throw Problem("must be a whole number of MiB from 1 to 65536")
+        }
+        options.cacheMegabytes = megabytes
+      },
+      show: { $0.cacheMegabytes.map { JSONValue($0) } ?? .null }),
+    Setting(
       "auth", flag: "--auth", variable: "PORTAL_AUTH", kind: .text,
       apply: { text, options throws(Problem) in
         guard let mode = AuthMode(rawValue: text) else {

@@ -43,13 +43,17 @@ public struct ServerConfiguration: Sendable {
   func storeOptions(synchronousFull: Bool? = nil) -> Store.Options {
     Store.Options(
       synchronousFull: synchronousFull ?? (durability == .full),
-      busyTimeoutMilliseconds: busyTimeoutMilliseconds, maxPages: maxStorePages, key: storeKey)
+      busyTimeoutMilliseconds: busyTimeoutMilliseconds, maxPages: maxStorePages, key: storeKey,
+      cacheMegabytes: cacheMegabytes)
   }
   /// Whether requests, commits and upstream calls are timed for `getMetrics` (`--metrics`).
   public var metrics = true
   /// At `--log-level debug`, a request that takes at least this long is logged with its method
   /// and duration (`--slow-request-ms`).
   public var slowRequestMilliseconds = 500
+  /// The page cache of the serving connection, in MiB (`--cache-mb`); nil for the store's
+  /// default (larger for an encrypted store: see `Store.Options.defaultCacheMegabytes`).
+  public var cacheMegabytes: Int?
 
   public static let defaultMaxMessageBytes = 16 << 20
 
