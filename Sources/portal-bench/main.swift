@@ -29,9 +29,10 @@ while let argument = arguments.first {
   case "-h", "--help":
     print(
       """
-      usage: portal-bench [protocol|storage|sync|history|auth|metrics|upstream|all] [--rounds N] [--kit DIR] [--quick]
+      usage: portal-bench [protocol|storage|sync|history|auth|metrics|encryption|upstream|all] [--rounds N] [--kit DIR] [--quick]
         sections: protocol, storage, sync, history, auth (the default run, also `all`); metrics:
-        getPatient with the performance monitor on and off (only when named); and upstream:
+        getPatient with the performance monitor on and off, and encryption: an encrypted store
+        against a plain copy (each only when named); and upstream:
         replicas of a throwaway PostgreSQL the bench starts and stops (minutes; only when named)
       """)
     exit(0)
@@ -70,6 +71,10 @@ do {
     case "auth":
       let figures = try AuthBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
       printTable("Staff sign-in and audit (auth on vs off)", figures, rounds: rounds)
+    case "encryption":
+      let figures = try EncryptionBench(kit: kit, binary: binary, rounds: rounds, quick: quick)
+        .run()
+      printTable("Encryption at rest (SQLCipher vs plain)", figures, rounds: rounds)
     case "metrics":
       let figures = try MetricsBench(kit: kit, binary: binary, rounds: rounds, quick: quick).run()
       printTable("Performance monitoring (--metrics on vs off)", figures, rounds: rounds)
