@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import PortalJSON
+import TestSupport
 import Testing
 
 /// Encryption at rest, through the real executable: an encrypted store's files (the database,
@@ -376,6 +377,40 @@ struct EncryptionTests {
       input: requestLines([("encrypt", #"["a note"]"#)]))
     let answer = try #require(plain.lines.last)
     #expect(try errorCode(answer) == -32005)
+  }
+
+  @Test(
+    "an encrypted replica: its agent, pushes and pulls use the key; nothing in the clear on disk",
+    .enabled(if: PostgresCluster.testsRun, PostgresCluster.missing))
+  func encryptedReplica() throws {
+    let cluster = try PostgresCluster()
+    defer { cluster.stop() }
+    let root = try temporaryDirectory("encrypted-replica")
+    let (keyURL, _) = try Self.keyFile(in: root)
+    let a = try ClinicTests.Workstation(
+      "enc-a", upstream: cluster.connectionString, root: root,
+      extra: ["--key-file", keyURL.path])
+    let b = try ClinicTests.Workstation("plain-b", upstream: cluster.connectionString, root: root)
+    try a.awaitReady()
+    try b.awaitReady()
+    let name = "Wilhelmina Encrypted-Replica"
+    let added = try a.call("addPatient", "[\(patientJSON(named: name))]")
+    let id = try #require(added["id"]?.stringValue)
+    // PostgreSQL has it, B pulled it, and A's own copy came back synced.
+    try awaitCondition(seconds: 30) {
+      (try? b.call("getPatient", "[\"\(id)\"]"))?["name"] == .string(name)
+    }
+    try awaitCondition(seconds: 30) {
+      try a.call("getPatient", "[\"\(id)\"]")["meta"]?["syncState"] == "synced"
+    }
+    // A write on B arrives on A, through A's keyed agent.
+    _ = try b.call("syncPatientData", #"["\#(id)",{"phone":"(555) 010-9999"}]"#)
+    try awaitCondition(seconds: 30) {
+      try a.call("getPatient", "[\"\(id)\"]")["phone"] == "(555) 010-9999"
+    }
+    let encryptedFiles = try Self.filesIn(a.directory)
+    #expect(Self.filesHolding([name, "(555) 010-9999"], in: encryptedFiles) == [])
+    #expect(!Self.filesHolding([name], in: try Self.filesIn(b.directory)).isEmpty)
   }
 
   // MARK: Helpers
