@@ -1,7 +1,6 @@
 internal import DataSync
 internal import Domain
 internal import PortalJSON
-internal import Sodium
 internal import Storage
 
 #if canImport(Glibc)
@@ -59,14 +58,12 @@ public enum PortalCommand {
     var newKey: StoreKey?
     let readsKey = ![.help, .version, .printOpenRPC, .showConfiguration].contains(options.action)
     if readsKey, options.key != nil || options.newKey != nil {
-      // Before any key is in memory: no core file, and no peeking from other processes.
-      ProcessHardening.apply()
       do {
         key = try options.key.map { source throws(StoreKeyReader.Failure) in
-          try StoreKeyReader.read(source, flag: source.flag(new: false))
+          try StoreKeyReader.read(source)
         }
         newKey = try options.newKey.map { source throws(StoreKeyReader.Failure) in
-          try StoreKeyReader.read(source, flag: source.flag(new: true))
+          try StoreKeyReader.read(source, isNew: true)
         }
       } catch {
         printError(error.message)

@@ -17,8 +17,15 @@ enum StoreKeyReader {
   /// The most a key's text may take: 64 hex digits and a line break (CR LF too).
   private static let longestText = 2 * StoreKey.byteCount + 2
 
+  /// Hardens the process (no core file, no peeking by other processes) before any key is in
+  /// memory, then reads the key (`isNew`: a rekey's new key, given with `--new-key-…`).
+  static func read(_ source: StoreKeySource, isNew: Bool = false) throws(Failure) -> StoreKey {
+    ProcessHardening.apply()
+    return try read(source, flag: source.flag(new: isNew))
+  }
+
   /// Reads the key; `flag` is how the person gave it (`--key-fd`, `--new-key-file`…).
-  static func read(_ source: StoreKeySource, flag: String) throws(Failure) -> StoreKey {
+  private static func read(_ source: StoreKeySource, flag: String) throws(Failure) -> StoreKey {
     switch source {
     case .descriptor(let descriptor):
       defer { close(descriptor) }

@@ -152,9 +152,8 @@ enum UsersCommand {
     }
     var key: StoreKey?
     if let source = options.key {
-      ProcessHardening.apply()
       do {
-        key = try StoreKeyReader.read(source, flag: source.flag(new: false))
+        key = try StoreKeyReader.read(source)
       } catch {
         fail(error.message)
         return PortalCommand.unusableDataStatus
