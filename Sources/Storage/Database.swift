@@ -31,6 +31,7 @@ final class Database {
       sqlite3_close_v2(handle)
       throw StorageError.from(code: extended, sql: "open")
     }
+    // From here on, a throw closes the handle in deinit.
     self.handle = handle
     sqlite3_extended_result_codes(handle, 1)
     // Process-wide defaults, set before any key is: a store attached for `encrypt` or `rekey` is
@@ -38,7 +39,6 @@ final class Database {
     try execute(StoreCipher.defaults)
     if path != nil {
       switch (StoreFileFormat.of(connection: handle), key) {
-      // (A throw from here on closes the handle in deinit.)
       case (.plain, .some): throw .key(.notEncrypted)
       case (.other, nil): throw .key(.missing)
       default: break
